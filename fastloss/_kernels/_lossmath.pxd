@@ -1,0 +1,260 @@
+# Per-sample mathematics of every loss: the one place each formula is written.
+#
+# For a loss named K there are two inline nogil functions:
+#
+#     K_lgh(y, r, p0, p1) -> lgh_t    loss, gradient and hessian w.r.t. r
+#     K_bad(y, p0, p1)    -> int      1 if y is outside the loss's domain of y_true
+#
+# y is y_true, r is raw_prediction (link space), p0/p1 are the loss's parameters
+# (quantile, delta or power; unused ones are ignored).  Everything is computed in
+# double.  The sample loops (generated from _loss.pyx.tp) call K_lgh and store the
+# fields they need; the C compiler drops the unused ones after inlining (setup.py
+# compiles with -fno-math-errno so that an unused exp/log is dead code).  Because
+# every method inlines the very same function, loss(), gradient(), loss_gradient()
+# and gradient_hessian() agree to the bit (setup.py also disables FMA contraction,
+# which could otherwise round the same expression differently in two loops).
+#
+# Domain checks treat NaN as *inside* the domain (comparisons with NaN are false),
+# so a NaN y_true propagates to the outputs instead of raising.
+#
+# Branches are written as selects (a if cond else b) on values that are cheap to
+# compute on both sides, so that the loops stay vectorisable.
+
+from libc.math cimport exp, log, log1p, fabs, pow, copysign, floor
+
+
+ctypedef struct lgh_t:
+    double loss
+    double grad
+    double hess
+
+
+# ---------------------------------------------------------------------------
+# Identity link, y_true and raw_prediction real
+# ---------------------------------------------------------------------------
+
+cdef inline lgh_t squared_lgh(double y, double r, double p0, double p1) noexcept nogil:
+    # 0.5 * (r - y)^2; the 0.5 gives a unit hessian.
+    cdef lgh_t t
+    cdef double d = r - y
+    t.loss = 0.5 * d * d
+    t.grad = d
+    t.hess = 1.0
+    return t
+
+
+cdef inline lgh_t absolute_lgh(double y, double r, double p0, double p1) noexcept nogil:
+    # |r - y|.  The hessian is 0 almost everywhere; as in scikit-learn we return
+    # 1 so that Newton-type boosting updates stay defined (approx_hessian=True).
+    # The gradient at r == y is -1 (scikit-learn's convention); NaN stays NaN.
+    cdef lgh_t t
+    cdef double d = r - y
+    t.loss = fabs(d)
+    t.grad = 1.0 if d > 0 else (-1.0 if d <= 0 else d)
+    t.hess = 1.0
+    return t
+
+
+cdef inline lgh_t pinball_lgh(double y, double r, double quantile, double p1) noexcept nogil:
+    # rho_q(y - r) = q * (y - r) if y >= r else (1 - q) * (r - y)
+    cdef lgh_t t
+    cdef double d = y - r
+    t.loss = quantile * d if d >= 0 else (1.0 - quantile) * (-d)
+    t.grad = -quantile if d >= 0 else ((1.0 - quantile) if d < 0 else d)
+    t.hess = 1.0
+    return t
+
+
+cdef inline lgh_t huber_lgh(double y, double r, double delta, double p1) noexcept nogil:
+    # 0.5 * d^2 if |d| <= delta else delta * (|d| - delta / 2), d = r - y.
+    # Hessian: 1 inside the quadratic zone, 0 outside (scikit-learn's choice).
+    cdef lgh_t t
+    cdef double d = r - y
+    cdef double a = fabs(d)
+    cdef bint inner = a <= delta
+    t.loss = 0.5 * a * a if inner else delta * (a - 0.5 * delta)
+    t.grad = d if inner else (copysign(delta, d) if a > delta else d)
+    t.hess = 1.0 if inner else (0.0 if a > delta else d)
+    return t
+
+
+# ---------------------------------------------------------------------------
+# Log link: y_pred = exp(r).  Where exp overflows the loss, gradient and
+# hessian are +-inf (their true values are beyond the double range), never
+# NaN: a product y * r or y * exp(.) is taken as 0 when y == 0 (the limit of
+# the deviance), so that 0 * inf never occurs.
+# ---------------------------------------------------------------------------
+
+cdef inline lgh_t poisson_lgh(double y, double r, double p0, double p1) noexcept nogil:
+    # exp(r) - y * r   (the y*log(y) - y term is dropped, as in scikit-learn)
+    cdef lgh_t t
+    cdef double e = exp(r)
+    t.loss = e - (0.0 if y == 0 else y * r)
+    t.grad = e - y
+    t.hess = e
+    return t
+
+
+cdef inline lgh_t gamma_lgh(double y, double r, double p0, double p1) noexcept nogil:
+    # r + y * exp(-r)   (the -log(y) - 1 term is dropped)
+    cdef lgh_t t
+    cdef double ye = y * exp(-r)
+    t.loss = r + ye
+    t.grad = 1.0 - ye
+    t.hess = ye
+    return t
+
+
+cdef inline lgh_t tweedie0_lgh(double y, double r, double p0, double p1) noexcept nogil:
+    # Tweedie power 0 with log link: 0.5 * (exp(r) - y)^2
+    cdef lgh_t t
+    cdef double e = exp(r)
+    cdef double d = e - y
+    t.loss = 0.5 * d * d
+    t.grad = e * d
+    t.hess = e * (2.0 * e - y)
+    return t
+
+
+cdef inline lgh_t tweedie_lgh(double y, double r, double power, double p1) noexcept nogil:
+    # Half Tweedie deviance with log link, power p not in {0, 1, 2}:
+    #   loss = A / (2-p) - y * B / (1-p),  grad = A - y*B,
+    #   hess = (2-p) * A - (1-p) * y * B,  A = exp((2-p) r), B = exp((1-p) r).
+    # For p < 1 (r -> +inf) and p > 2 (r -> -inf) both A and B overflow and the
+    # two terms have opposite signs: inf - inf.  There we factor out the
+    # dominant exponential F (A for p < 1, B for p > 2), so that
+    # A = F * u and B = F * v with u, v <= 1, and the bracket stays finite.
+    # Everywhere else F = 1 (one branch is enough: for 1 < p < 2 the terms
+    # have the same sign and cannot cancel to NaN).
+    cdef lgh_t t
+    cdef double a = 2.0 - power
+    cdef double b = 1.0 - power
+    cdef bint fac_a = (power < 1.0) and (r > 0)
+    cdef bint fac_b = (power > 2.0) and (r < 0)
+    cdef double F = exp((a if fac_a else b) * r) if (fac_a or fac_b) else 1.0
+    cdef double u = 1.0 if fac_a else exp((1.0 if fac_b else a) * r)
+    cdef double v = exp(-r) if fac_a else (1.0 if fac_b else exp(b * r))
+    cdef double yv = 0.0 if y == 0 else y * v
+    t.loss = F * (u / a - yv / b)
+    t.grad = F * (u - yv)
+    t.hess = F * (a * u - b * yv)
+    return t
+
+
+cdef inline int tweedie_bad(double y, double power, double p1) noexcept nogil:
+    # scikit-learn's interval_y_true: real for p <= 0, [0, inf) for 0 < p < 2,
+    # (0, inf) for p >= 2.
+    return (power > 0) and ((y < 0) if power < 2 else (y <= 0))
+
+
+# ---------------------------------------------------------------------------
+# Tweedie with identity link: y_pred = r, which must be > 0 (power != 0).
+# Here the constant terms are kept, so the minimum of the loss is 0.
+# ---------------------------------------------------------------------------
+
+cdef inline lgh_t tweedie_identity_lgh(double y, double r, double power, double p1) noexcept nogil:
+    # loss = max(y,0)^(2-p) / ((1-p)(2-p)) - y r^(1-p) / (1-p) + r^(2-p) / (2-p)
+    cdef lgh_t t
+    cdef double rp = pow(r, 1.0 - power)          # r^(1-p)
+    cdef double c = pow(y, 2.0 - power) / ((1.0 - power) * (2.0 - power)) if y > 0 else 0.0
+    t.loss = r * rp / (2.0 - power) - y * rp / (1.0 - power) + c
+    t.grad = rp * (1.0 - y / r)                   # r^(-p) (r - y)
+    t.hess = rp / r * ((1.0 - power) + power * y / r)
+    return t
+
+
+cdef inline lgh_t poisson_identity_lgh(double y, double r, double p0, double p1) noexcept nogil:
+    # power 1: y log(y / r) + r - y  (= r where y == 0)
+    cdef lgh_t t
+    t.loss = (y * log(y / r) + r - y) if y != 0 else r
+    t.grad = 1.0 - y / r
+    t.hess = y / (r * r)
+    return t
+
+
+cdef inline lgh_t gamma_identity_lgh(double y, double r, double p0, double p1) noexcept nogil:
+    # power 2: log(r / y) + y / r - 1
+    cdef lgh_t t
+    cdef double r2 = r * r
+    t.loss = log(r / y) + y / r - 1.0
+    t.grad = (r - y) / r2
+    t.hess = (2.0 * y / r - 1.0) / r2
+    return t
+
+
+# ---------------------------------------------------------------------------
+# Binary classification, y_true in [0, 1]
+# ---------------------------------------------------------------------------
+
+cdef inline lgh_t binomial_lgh(double y, double r, double p0, double p1) noexcept nogil:
+    # loss = log(1 + exp(r)) - y r,  grad = expit(r) - y,  hess = expit(r) expit(-r)
+    #
+    # With e = exp(-|r|) in (0, 1] nothing can overflow, at any finite r:
+    #   log(1 + exp(r)) = max(r, 0) + log1p(e), and the linear part is grouped
+    #   as (1 - y) r for r > 0 and -y r for r <= 0, *before* adding log1p(e).
+    #   For y = 1, r >> 0 the true loss is log1p(e) ~ e: the grouping makes the
+    #   linear part exactly 0, where the textbook max(r,0) + log1p(e) - y r
+    #   would round it to 0 or to garbage (checked against mpmath in the tests).
+    #   expit(r) - y is ((1-y) - y e) / (1+e) for r > 0 and ((1-y) e - y) / (1+e)
+    #   for r <= 0: no subtraction of nearly equal numbers when y is 0 or 1.
+    #   The hessian e / (1 + e)^2 is symmetric in r.
+    # Unlike scikit-learn (4 branches with cut-offs -37, -2, 18, 33.3), one
+    # branch on the sign of r suffices: log1p is accurate over all of (0, 1].
+    cdef lgh_t t
+    cdef double e = exp(-fabs(r))
+    cdef bint pos = r > 0
+    cdef double inv = 1.0 / (1.0 + e)
+    t.loss = log1p(e) + ((1.0 - y) * r if pos else -y * r)
+    t.grad = (((1.0 - y) - y * e) if pos else ((1.0 - y) * e - y)) * inv
+    t.hess = e * inv * inv
+    return t
+
+
+cdef inline lgh_t exponential_lgh(double y, double r, double p0, double p1) noexcept nogil:
+    # loss = y exp(-r) + (1 - y) exp(r) = hessian;  grad = -y exp(-r) + (1 - y) exp(r).
+    # A term with a zero coefficient is 0 (not 0 * inf = NaN) when exp overflows.
+    cdef lgh_t t
+    cdef double e = exp(r)
+    cdef double neg = 0.0 if y == 0 else y / e
+    cdef double pos = 0.0 if y == 1 else (1.0 - y) * e
+    t.loss = neg + pos
+    t.grad = pos - neg
+    t.hess = t.loss
+    return t
+
+
+cdef inline int unit_interval_bad(double y, double p0, double p1) noexcept nogil:
+    return (y < 0) or (y > 1)
+
+
+cdef inline int nonnegative_bad(double y, double p0, double p1) noexcept nogil:
+    return y < 0
+
+
+cdef inline int positive_bad(double y, double p0, double p1) noexcept nogil:
+    return y <= 0
+
+
+cdef inline int real_bad(double y, double p0, double p1) noexcept nogil:
+    return 0
+
+
+# ---------------------------------------------------------------------------
+# Multinomial (categorical cross-entropy) for one row of K raw predictions.
+# ---------------------------------------------------------------------------
+
+cdef inline int multinomial_label(double y, Py_ssize_t n_classes) noexcept nogil:
+    # The class index of label y, or -1 when y is not one of 0..n_classes-1
+    # (negative, too large, fractional or NaN): the caller must then not index.
+    if y >= 0 and y <= n_classes - 1 and y == floor(y):
+        return <int> y
+    return -1
+
+
+cdef inline double multinomial_grad(double proba, bint is_label) noexcept nogil:
+    return proba - (1.0 if is_label else 0.0)
+
+
+cdef inline double multinomial_hess(double proba) noexcept nogil:
+    # Diagonal of the Hessian in the classes (as scikit-learn).
+    return proba * (1.0 - proba)
