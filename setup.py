@@ -17,6 +17,10 @@ FASTLOSS_DEBUG=1
     then raises ``IndexError`` instead of corrupting memory.
 FASTLOSS_NO_OPENMP=1
     Skip the OpenMP probe and build serial kernels.
+FASTLOSS_BUILD_ONLY=mod1,mod2
+    Build only these extension modules (dotted names), e.g.
+    ``fastloss.linear_model._linear_loss``; for quick rebuilds while
+    developing one module.
 """
 
 import os
@@ -131,9 +135,12 @@ def extensions():
         if DEBUG:
             base.append("-g")
     macros = [("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION")]
+    only = [m for m in os.environ.get("FASTLOSS_BUILD_ONLY", "").split(",") if m]
     exts = []
     for pyx in sorted(PACKAGE.rglob("*.pyx")):
         rel = pyx.relative_to(HERE).with_suffix("")
+        if only and ".".join(rel.parts) not in only:
+            continue
         exts.append(
             Extension(
                 ".".join(rel.parts),
