@@ -42,11 +42,24 @@ PACKAGE = HERE / "fastloss"
 DEBUG = os.environ.get("FASTLOSS_DEBUG", "0") not in ("", "0")
 
 
+def kernel_table():
+    """The shared kernel table (fastloss/_kernels/_kernel_table.py), loaded by
+    path: the package itself cannot be imported before it is built."""
+    namespace = {}
+    path = PACKAGE / "_kernels" / "_kernel_table.py"
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    return {k: namespace[k] for k in ("KERNELS", "KERNEL_IDS", "MULTINOMIAL_ID")}
+
+
 def expand_templates():
-    """Write ``X.pyx`` / ``X.pxd`` next to every ``X.pyx.tp`` / ``X.pxd.tp``."""
+    """Write ``X.pyx`` / ``X.pxd`` next to every ``X.pyx.tp`` / ``X.pxd.tp``.
+
+    Every template sees the names of ``kernel_table()``.
+    """
+    table = kernel_table()
     for template in sorted(PACKAGE.rglob("*.tp")):
         target = template.with_suffix("")  # strip ".tp"
-        text = Tempita.sub(template.read_text())
+        text = Tempita.sub(template.read_text(), **table)
         header = f"# Generated from {template.name} by setup.py. Do not edit.\n"
         text = header + text
         if not target.exists() or target.read_text() != text:

@@ -20,7 +20,18 @@
 # Branches are written as selects (a if cond else b) on values that are cheap to
 # compute on both sides, so that the loops stay vectorisable.
 
-from libc.math cimport exp, log, log1p, fabs, pow, copysign, floor
+from libc.math cimport exp, log, log1p, fabs, pow, copysign, floor, NAN
+
+
+# Input arrays (y_true, raw_prediction, sample_weight) share one dtype; output
+# arrays share another.  All four combinations are compiled.
+ctypedef fused floating_in:
+    float
+    double
+
+ctypedef fused floating_out:
+    float
+    double
 
 
 ctypedef struct lgh_t:
@@ -258,3 +269,32 @@ cdef inline double multinomial_grad(double proba, bint is_label) noexcept nogil:
 cdef inline double multinomial_hess(double proba) noexcept nogil:
     # Diagonal of the Hessian in the classes (as scikit-learn).
     return proba * (1.0 - proba)
+
+
+cdef inline double multinomial_row(
+    const floating_in* raw, Py_ssize_t stride, Py_ssize_t n_classes,
+    int label, double* proba,
+) noexcept nogil:
+    # Fill proba[k] = softmax(raw)[k] and return the unweighted loss
+    #     logsumexp(raw) - raw[label] = log(sum_k exp(raw_k - m)) + m - raw[label]
+    # with m = max_k raw_k: no exp overflows and the largest term is exp(0) = 1.
+    # raw[k * stride] is class k.  label < 0 (invalid) gives NaN for the loss
+    # and the probabilities, and raw is then not indexed by it.
+    cdef Py_ssize_t k
+    cdef double m = raw[0]
+    cdef double s = 0.0
+    cdef double v
+    for k in range(1, n_classes):
+        v = raw[k * stride]
+        if v > m:
+            m = v
+    for k in range(n_classes):
+        proba[k] = exp(raw[k * stride] - m)
+        s += proba[k]
+    if label < 0:
+        for k in range(n_classes):
+            proba[k] = NAN
+        return NAN
+    for k in range(n_classes):
+        proba[k] = proba[k] / s
+    return log(s) + m - raw[label * stride]
