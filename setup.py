@@ -17,6 +17,9 @@ FASTLOSS_DEBUG=1
     then raises ``IndexError`` instead of corrupting memory.
 FASTLOSS_NO_OPENMP=1
     Skip the OpenMP probe and build serial kernels.
+FASTLOSS_NO_ISA_VARIANTS=1
+    Build only the portable (baseline) loss kernels, not the AVX2 and
+    AVX-512 variants (x86-64 with GCC or Clang only).
 FASTLOSS_BUILD_ONLY=mod1,mod2
     Build only these extension modules (dotted names), e.g.
     ``fastloss.linear_model._linear_loss``; for quick rebuilds while
@@ -24,6 +27,7 @@ FASTLOSS_BUILD_ONLY=mod1,mod2
 """
 
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -36,6 +40,7 @@ import numpy as np
 from Cython import Tempita
 from Cython.Build import cythonize
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 
 HERE = Path(__file__).resolve().parent
 PACKAGE = HERE / "fastloss"
@@ -64,6 +69,48 @@ def expand_templates():
         text = header + text
         if not target.exists() or target.read_text() != text:
             target.write_text(text)
+
+
+# Instruction-set variants of the loss kernels (x86-64, GCC/Clang).  The same
+# Cython source is compiled once per entry; fastloss/_kernels/__init__.py picks
+# the best one the CPU supports at import time (runtime dispatch).  The baseline
+# module (_loss) is portable and is what non-x86 machines use.
+ISA_VARIANTS = {
+    # x86-64-v3 (Haswell, Zen 1 and later)
+    "avx2": ["-mavx2", "-mfma", "-mbmi", "-mbmi2", "-mf16c"],
+    # x86-64-v4 (Skylake-X, Ice Lake, Zen 4 and later); 512-bit vectors
+    "avx512": [
+        "-mavx512f", "-mavx512dq", "-mavx512vl", "-mavx512bw", "-mavx2", "-mfma",
+        "-mbmi", "-mbmi2", "-mf16c", "-mprefer-vector-width=512",
+    ],
+}
+
+
+def isa_variants_enabled():
+    if os.environ.get("FASTLOSS_NO_ISA_VARIANTS", "0") not in ("", "0"):
+        return False
+    if sys.platform == "win32" or platform.machine().lower() not in ("x86_64", "amd64"):
+        return False
+    return True
+
+
+def write_isa_copies():
+    """_loss.pyx -> _loss_<isa>.pyx (a module's name is its file's name)."""
+    src = PACKAGE / "_kernels" / "_loss.pyx"
+    text = src.read_text()
+    for isa in ISA_VARIANTS:
+        dst = src.with_name(f"_loss_{isa}.pyx")
+        if not dst.exists() or dst.read_text() != text:
+            dst.write_text(text)
+
+
+class ParallelBuildExt(build_ext):
+    """build_ext compiling the extensions in parallel (they are independent)."""
+
+    def finalize_options(self):
+        super().finalize_options()
+        if self.parallel is None:
+            self.parallel = int(os.environ.get("FASTLOSS_BUILD_JOBS", os.cpu_count() or 1))
 
 
 def openmp_flags():
@@ -128,6 +175,9 @@ int main(void) {
 
 def extensions():
     expand_templates()
+    variants = isa_variants_enabled()
+    if variants:
+        write_isa_copies()
     omp_compile, omp_link = openmp_flags()
     if sys.platform == "win32":
         base = ["/O2"]
@@ -152,15 +202,22 @@ def extensions():
     exts = []
     for pyx in sorted(PACKAGE.rglob("*.pyx")):
         rel = pyx.relative_to(HERE).with_suffix("")
-        if only and ".".join(rel.parts) not in only:
+        name = ".".join(rel.parts)
+        if only and name not in only:
+            continue
+        isa = "baseline"
+        for candidate in ISA_VARIANTS:
+            if pyx.name == f"_loss_{candidate}.pyx":
+                isa = candidate
+        if isa != "baseline" and not variants:
             continue
         exts.append(
             Extension(
-                ".".join(rel.parts),
+                name,
                 [str(pyx.relative_to(HERE))],
-                include_dirs=[np.get_include(), str(pyx.parent)],
-                define_macros=macros,
-                extra_compile_args=base + omp_compile,
+                include_dirs=[np.get_include(), str(pyx.parent), str(PACKAGE / "_kernels")],
+                define_macros=macros + [("FASTLOSS_ISA", f'"{isa}"')],
+                extra_compile_args=base + ISA_VARIANTS.get(isa, []) + omp_compile,
                 extra_link_args=omp_link,
             )
         )
@@ -182,4 +239,4 @@ def extensions():
     )
 
 
-setup(ext_modules=extensions())
+setup(ext_modules=extensions(), cmdclass={"build_ext": ParallelBuildExt})

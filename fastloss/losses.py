@@ -27,7 +27,8 @@ import numbers
 
 import numpy as np
 
-from fastloss._kernels import _loss as _k
+# The best instruction-set variant of the compiled kernels for this CPU.
+from fastloss._kernels import kernels as _k
 from fastloss.links import (
     HalfLogitLink,
     IdentityLink,
@@ -704,12 +705,16 @@ class BaseLoss:
     _param_names = ()
 
     def __reduce__(self):
-        state = self.__dict__.copy()
-        return (_rebuild, (type(self), state))
+        # Rebuilt from the constructor parameters rather than the compiled
+        # kernel object, whose class belongs to the instruction-set variant of
+        # *this* machine.
+        state = {k: v for k, v in self.__dict__.items() if k != "closs"}
+        params = {k: getattr(self, k) for k in self._param_names}
+        return (_rebuild, (type(self), params, state))
 
 
-def _rebuild(cls, state):
-    obj = cls.__new__(cls)
+def _rebuild(cls, params, state):
+    obj = cls(**params)
     obj.__dict__.update(state)
     return obj
 

@@ -195,7 +195,10 @@ def _term_scale(name, y, r, params):
             kappa = 1 + ar
             lse = np.logaddexp(0, r)
             expit = 1 / (1 + np.exp(-r))
-            h = expit * (1 - expit)
+            # expit(r) * expit(-r) without the cancellation of 1 - expit(r),
+            # which is 0 for r > 37 and would make the scale (tolerance) 0.
+            e = np.exp(-ar)
+            h = e / (1 + e) ** 2
             return (np.maximum(r, 0) + np.log1p(np.exp(-ar))) * kappa + ay * ar, expit * kappa + ay, h * kappa
         if name == "exponential_loss":
             t = (ay * np.exp(-r) + np.abs(1 - y) * np.exp(r)) * (1 + ar)

@@ -6,21 +6,27 @@
 #     K_bad(y, p0, p1)    -> int      1 if y is outside the loss's domain of y_true
 #
 # y is y_true, r is raw_prediction (link space), p0/p1 are the loss's parameters
-# (quantile, delta or power; unused ones are ignored).  Everything is computed in
-# double.  The sample loops (generated from _loss.pyx.tp) call K_lgh and store the
-# fields they need; the C compiler drops the unused ones after inlining (setup.py
-# compiles with -fno-math-errno so that an unused exp/log is dead code).  Because
-# every method inlines the very same function, loss(), gradient(), loss_gradient()
-# and gradient_hessian() agree to the bit (setup.py also disables FMA contraction,
-# which could otherwise round the same expression differently in two loops).
+# (quantile, delta or power; unused ones are ignored).  K_lgh is fused over the
+# compute type `real`: float32 inputs are computed in float32, float64 inputs in
+# float64 (the results are returned as doubles, exactly).  The sample loops
+# (generated from _loss.pyx.tp) call K_lgh and store the fields they need; the C
+# compiler drops the unused ones after inlining.  Because every method inlines
+# the very same function, loss(), gradient(), loss_gradient() and
+# gradient_hessian() agree to the bit (setup.py disables FMA contraction, which
+# could otherwise round one expression differently in two loops).
+#
+# exp/log/log1p are the vectorisable inline versions of simd_math.h (stated
+# error bound <= 2 ulp, tested against mpmath), so the loops vectorise.
+# Branches are written as selects (a if cond else b) on values that are cheap
+# to compute on both sides, for the same reason.
+#
+# Conditions are combined with & and |, never `and`/`or`: Cython compiles those
+# to short-circuit gotos, which stop GCC from vectorising the loop.
 #
 # Domain checks treat NaN as *inside* the domain (comparisons with NaN are false),
 # so a NaN y_true propagates to the outputs instead of raising.
-#
-# Branches are written as selects (a if cond else b) on values that are cheap to
-# compute on both sides, so that the loops stay vectorisable.
 
-from libc.math cimport exp, log, log1p, fabs, pow, copysign, floor, NAN
+from libc.math cimport pow, powf, copysign, floor, NAN
 
 
 # Input arrays (y_true, raw_prediction, sample_weight) share one dtype; output
@@ -33,6 +39,54 @@ ctypedef fused floating_out:
     float
     double
 
+# The compute type of the per-sample maths (follows the input dtype).
+ctypedef fused real:
+    float
+    double
+
+
+cdef extern from "simd_math.h" nogil:
+    double fl_exp(double x)
+    float fl_expf(float x)
+    double fl_log(double x)
+    float fl_logf(float x)
+    double fl_log1p(double x)
+    float fl_log1pf(float x)
+
+
+cdef inline real xexp(real x) noexcept nogil:
+    if real is float:
+        return fl_expf(x)
+    else:
+        return fl_exp(x)
+
+
+cdef inline real xlog(real x) noexcept nogil:
+    if real is float:
+        return fl_logf(x)
+    else:
+        return fl_log(x)
+
+
+cdef inline real xlog1p(real x) noexcept nogil:
+    if real is float:
+        return fl_log1pf(x)
+    else:
+        return fl_log1p(x)
+
+
+cdef inline real xpow(real x, real a) noexcept nogil:
+    # libm's pow (scalar, < 1 ulp): exp(a * log(x)) would amplify the error
+    # of log by |a log x|.  Only the identity-link Tweedie loss uses it.
+    if real is float:
+        return powf(x, a)
+    else:
+        return pow(x, a)
+
+
+cdef inline real xabs(real x) noexcept nogil:
+    return -x if x < 0 else x
+
 
 ctypedef struct lgh_t:
     double loss
@@ -41,93 +95,103 @@ ctypedef struct lgh_t:
 
 
 # ---------------------------------------------------------------------------
-# Identity link, y_true and raw_prediction real
+# Identity link, y_true and raw_prediction real.  Constants are typed `real`
+# (one, half) so that float32 inputs are computed in float32.
 # ---------------------------------------------------------------------------
 
-cdef inline lgh_t squared_lgh(double y, double r, double p0, double p1) noexcept nogil:
+cdef inline lgh_t squared_lgh(real y, real r, double p0, double p1) noexcept nogil:
     # 0.5 * (r - y)^2; the 0.5 gives a unit hessian.
     cdef lgh_t t
-    cdef double d = r - y
-    t.loss = 0.5 * d * d
+    cdef real half = 0.5
+    cdef real d = r - y
+    t.loss = half * d * d
     t.grad = d
     t.hess = 1.0
     return t
 
 
-cdef inline lgh_t absolute_lgh(double y, double r, double p0, double p1) noexcept nogil:
+cdef inline lgh_t absolute_lgh(real y, real r, double p0, double p1) noexcept nogil:
     # |r - y|.  The hessian is 0 almost everywhere; as in scikit-learn we return
     # 1 so that Newton-type boosting updates stay defined (approx_hessian=True).
     # The gradient at r == y is -1 (scikit-learn's convention); NaN stays NaN.
     cdef lgh_t t
-    cdef double d = r - y
-    t.loss = fabs(d)
+    cdef real d = r - y
+    t.loss = xabs(d)
     t.grad = 1.0 if d > 0 else (-1.0 if d <= 0 else d)
     t.hess = 1.0
     return t
 
 
-cdef inline lgh_t pinball_lgh(double y, double r, double quantile, double p1) noexcept nogil:
+cdef inline lgh_t pinball_lgh(real y, real r, double quantile, double p1) noexcept nogil:
     # rho_q(y - r) = q * (y - r) if y >= r else (1 - q) * (r - y)
     cdef lgh_t t
-    cdef double d = y - r
-    t.loss = quantile * d if d >= 0 else (1.0 - quantile) * (-d)
-    t.grad = -quantile if d >= 0 else ((1.0 - quantile) if d < 0 else d)
+    cdef real q = <real> quantile
+    cdef real q1 = <real> (1.0 - quantile)
+    cdef real d = y - r
+    t.loss = q * d if d >= 0 else q1 * (-d)
+    t.grad = -q if d >= 0 else (q1 if d < 0 else d)
     t.hess = 1.0
     return t
 
 
-cdef inline lgh_t huber_lgh(double y, double r, double delta, double p1) noexcept nogil:
+cdef inline lgh_t huber_lgh(real y, real r, double delta, double p1) noexcept nogil:
     # 0.5 * d^2 if |d| <= delta else delta * (|d| - delta / 2), d = r - y.
     # Hessian: 1 inside the quadratic zone, 0 outside (scikit-learn's choice).
     cdef lgh_t t
-    cdef double d = r - y
-    cdef double a = fabs(d)
-    cdef bint inner = a <= delta
-    t.loss = 0.5 * a * a if inner else delta * (a - 0.5 * delta)
-    t.grad = d if inner else (copysign(delta, d) if a > delta else d)
-    t.hess = 1.0 if inner else (0.0 if a > delta else d)
+    cdef real half = 0.5
+    cdef real dl = <real> delta
+    cdef real hdl = <real> (0.5 * delta)
+    cdef real d = r - y
+    cdef real a = xabs(d)
+    cdef bint inner = a <= dl
+    t.loss = half * a * a if inner else dl * (a - hdl)
+    t.grad = d if inner else ((dl if d > 0 else -dl) if a > dl else d)
+    t.hess = 1.0 if inner else (0.0 if a > dl else d)
     return t
 
 
 # ---------------------------------------------------------------------------
 # Log link: y_pred = exp(r).  Where exp overflows the loss, gradient and
-# hessian are +-inf (their true values are beyond the double range), never
-# NaN: a product y * r or y * exp(.) is taken as 0 when y == 0 (the limit of
-# the deviance), so that 0 * inf never occurs.
+# hessian are +-inf (their true values are beyond the floating-point range),
+# never NaN: a product y * r or y * exp(.) is taken as 0 when y == 0 (the
+# limit of the deviance), so that 0 * inf never occurs.
 # ---------------------------------------------------------------------------
 
-cdef inline lgh_t poisson_lgh(double y, double r, double p0, double p1) noexcept nogil:
+cdef inline lgh_t poisson_lgh(real y, real r, double p0, double p1) noexcept nogil:
     # exp(r) - y * r   (the y*log(y) - y term is dropped, as in scikit-learn)
     cdef lgh_t t
-    cdef double e = exp(r)
-    t.loss = e - (0.0 if y == 0 else y * r)
+    cdef real e = xexp(r)
+    t.loss = e - (0 if y == 0 else y * r)
     t.grad = e - y
     t.hess = e
     return t
 
 
-cdef inline lgh_t gamma_lgh(double y, double r, double p0, double p1) noexcept nogil:
+cdef inline lgh_t gamma_lgh(real y, real r, double p0, double p1) noexcept nogil:
     # r + y * exp(-r)   (the -log(y) - 1 term is dropped)
     cdef lgh_t t
-    cdef double ye = y * exp(-r)
+    cdef real one = 1.0
+    cdef real ye = y * xexp(-r)
     t.loss = r + ye
-    t.grad = 1.0 - ye
+    t.grad = one - ye
     t.hess = ye
     return t
 
 
-cdef inline lgh_t tweedie0_lgh(double y, double r, double p0, double p1) noexcept nogil:
+cdef inline lgh_t tweedie0_lgh(real y, real r, double p0, double p1) noexcept nogil:
     # Tweedie power 0 with log link: 0.5 * (exp(r) - y)^2
     cdef lgh_t t
-    cdef double e = exp(r)
-    cdef double d = e - y
-    t.loss = 0.5 * d * d
+    cdef real half = 0.5
+    cdef real two = 2.0
+    cdef real e = xexp(r)
+    cdef real d = e - y
+    t.loss = half * d * d
     t.grad = e * d
-    t.hess = e * (2.0 * e - y)
+    t.hess = e * (two * e - y)
     return t
 
 
-cdef inline lgh_t tweedie_lgh(double y, double r, double power, double p1) noexcept nogil:
+cdef inline lgh_t tweedie_lgh(real y, real r, double power, double p1) noexcept nogil:
     # Half Tweedie deviance with log link, power p not in {0, 1, 2}:
     #   loss = A / (2-p) - y * B / (1-p),  grad = A - y*B,
     #   hess = (2-p) * A - (1-p) * y * B,  A = exp((2-p) r), B = exp((1-p) r).
@@ -135,18 +199,22 @@ cdef inline lgh_t tweedie_lgh(double y, double r, double power, double p1) noexc
     # two terms have opposite signs: inf - inf.  There we factor out the
     # dominant exponential F (A for p < 1, B for p > 2), so that
     # A = F * u and B = F * v with u, v <= 1, and the bracket stays finite.
-    # Everywhere else F = 1 (one branch is enough: for 1 < p < 2 the terms
-    # have the same sign and cannot cancel to NaN).
+    # Everywhere else F = 1 (for 1 < p < 2 the terms have the same sign and
+    # cannot cancel to NaN).  All three exponentials are always evaluated (as
+    # selects), which keeps the loop vectorisable.
     cdef lgh_t t
-    cdef double a = 2.0 - power
-    cdef double b = 1.0 - power
-    cdef bint fac_a = (power < 1.0) and (r > 0)
-    cdef bint fac_b = (power > 2.0) and (r < 0)
-    cdef double F = exp((a if fac_a else b) * r) if (fac_a or fac_b) else 1.0
-    cdef double u = 1.0 if fac_a else exp((1.0 if fac_b else a) * r)
-    cdef double v = exp(-r) if fac_a else (1.0 if fac_b else exp(b * r))
-    cdef double yv = 0.0 if y == 0 else y * v
-    t.loss = F * (u / a - yv / b)
+    cdef real one = 1.0
+    cdef real a = <real> (2.0 - power)
+    cdef real b = <real> (1.0 - power)
+    cdef real ia = <real> (1.0 / (2.0 - power))
+    cdef real ib = <real> (1.0 / (1.0 - power))
+    cdef bint fac_a = (power < 1.0) & (r > 0)
+    cdef bint fac_b = (power > 2.0) & (r < 0)
+    cdef real F = xexp((a if fac_a else (b if fac_b else 0)) * r)
+    cdef real u = xexp((0 if fac_a else (one if fac_b else a)) * r)
+    cdef real v = xexp((-one if fac_a else (0 if fac_b else b)) * r)
+    cdef real yv = 0 if y == 0 else y * v
+    t.loss = F * (u * ia - yv * ib)
     t.grad = F * (u - yv)
     t.hess = F * (a * u - b * yv)
     return t
@@ -155,7 +223,7 @@ cdef inline lgh_t tweedie_lgh(double y, double r, double power, double p1) noexc
 cdef inline int tweedie_bad(double y, double power, double p1) noexcept nogil:
     # scikit-learn's interval_y_true: real for p <= 0, [0, inf) for 0 < p < 2,
     # (0, inf) for p >= 2.
-    return (power > 0) and ((y < 0) if power < 2 else (y <= 0))
+    return (power > 0) & ((y < 0) if power < 2 else (y <= 0))
 
 
 # ---------------------------------------------------------------------------
@@ -163,33 +231,40 @@ cdef inline int tweedie_bad(double y, double power, double p1) noexcept nogil:
 # Here the constant terms are kept, so the minimum of the loss is 0.
 # ---------------------------------------------------------------------------
 
-cdef inline lgh_t tweedie_identity_lgh(double y, double r, double power, double p1) noexcept nogil:
+cdef inline lgh_t tweedie_identity_lgh(real y, real r, double power, double p1) noexcept nogil:
     # loss = max(y,0)^(2-p) / ((1-p)(2-p)) - y r^(1-p) / (1-p) + r^(2-p) / (2-p)
     cdef lgh_t t
-    cdef double rp = pow(r, 1.0 - power)          # r^(1-p)
-    cdef double c = pow(y, 2.0 - power) / ((1.0 - power) * (2.0 - power)) if y > 0 else 0.0
-    t.loss = r * rp / (2.0 - power) - y * rp / (1.0 - power) + c
-    t.grad = rp * (1.0 - y / r)                   # r^(-p) (r - y)
-    t.hess = rp / r * ((1.0 - power) + power * y / r)
+    cdef real one = 1.0
+    cdef real p = <real> power
+    cdef real a = <real> (2.0 - power)
+    cdef real b = <real> (1.0 - power)
+    cdef real rp = xpow(r, b)                       # r^(1-p)
+    cdef real c = xpow(y, a) / (b * a) if y > 0 else 0
+    t.loss = r * rp / a - y * rp / b + c
+    t.grad = rp * (one - y / r)                     # r^(-p) (r - y)
+    t.hess = rp / r * (b + p * y / r)
     return t
 
 
-cdef inline lgh_t poisson_identity_lgh(double y, double r, double p0, double p1) noexcept nogil:
+cdef inline lgh_t poisson_identity_lgh(real y, real r, double p0, double p1) noexcept nogil:
     # power 1: y log(y / r) + r - y  (= r where y == 0)
     cdef lgh_t t
-    t.loss = (y * log(y / r) + r - y) if y != 0 else r
-    t.grad = 1.0 - y / r
+    cdef real one = 1.0
+    t.loss = (y * xlog(y / r) + r - y) if y != 0 else r
+    t.grad = one - y / r
     t.hess = y / (r * r)
     return t
 
 
-cdef inline lgh_t gamma_identity_lgh(double y, double r, double p0, double p1) noexcept nogil:
+cdef inline lgh_t gamma_identity_lgh(real y, real r, double p0, double p1) noexcept nogil:
     # power 2: log(r / y) + y / r - 1
     cdef lgh_t t
-    cdef double r2 = r * r
-    t.loss = log(r / y) + y / r - 1.0
+    cdef real one = 1.0
+    cdef real two = 2.0
+    cdef real r2 = r * r
+    t.loss = xlog(r / y) + y / r - one
     t.grad = (r - y) / r2
-    t.hess = (2.0 * y / r - 1.0) / r2
+    t.hess = (two * y / r - one) / r2
     return t
 
 
@@ -197,7 +272,7 @@ cdef inline lgh_t gamma_identity_lgh(double y, double r, double p0, double p1) n
 # Binary classification, y_true in [0, 1]
 # ---------------------------------------------------------------------------
 
-cdef inline lgh_t binomial_lgh(double y, double r, double p0, double p1) noexcept nogil:
+cdef inline lgh_t binomial_lgh(real y, real r, double p0, double p1) noexcept nogil:
     # loss = log(1 + exp(r)) - y r,  grad = expit(r) - y,  hess = expit(r) expit(-r)
     #
     # With e = exp(-|r|) in (0, 1] nothing can overflow, at any finite r:
@@ -210,24 +285,31 @@ cdef inline lgh_t binomial_lgh(double y, double r, double p0, double p1) noexcep
     #   for r <= 0: no subtraction of nearly equal numbers when y is 0 or 1.
     #   The hessian e / (1 + e)^2 is symmetric in r.
     # Unlike scikit-learn (4 branches with cut-offs -37, -2, 18, 33.3), one
-    # branch on the sign of r suffices: log1p is accurate over all of (0, 1].
+    # select on the sign of r suffices: log1p is accurate over all of (0, 1].
     cdef lgh_t t
-    cdef double e = exp(-fabs(r))
-    cdef bint pos = r > 0
-    cdef double inv = 1.0 / (1.0 + e)
-    t.loss = log1p(e) + ((1.0 - y) * r if pos else -y * r)
-    t.grad = (((1.0 - y) - y * e) if pos else ((1.0 - y) * e - y)) * inv
+    cdef real one = 1.0
+    cdef real e = xexp(-xabs(r))
+    cdef real inv = one / (one + e)
+    cdef real y1 = one - y
+    # a = 1-y, b = -y for r > 0 and the other way round for r <= 0, so that
+    # the linear part is a*r and expit(r) - y = (a + b*e) / (1+e).  Two
+    # selects of plain values: GCC if-converts these reliably.
+    cdef real a = y1 if r > 0 else -y
+    cdef real b = -y if r > 0 else y1
+    t.loss = xlog1p(e) + a * r
+    t.grad = (a + b * e) * inv
     t.hess = e * inv * inv
     return t
 
 
-cdef inline lgh_t exponential_lgh(double y, double r, double p0, double p1) noexcept nogil:
+cdef inline lgh_t exponential_lgh(real y, real r, double p0, double p1) noexcept nogil:
     # loss = y exp(-r) + (1 - y) exp(r) = hessian;  grad = -y exp(-r) + (1 - y) exp(r).
     # A term with a zero coefficient is 0 (not 0 * inf = NaN) when exp overflows.
     cdef lgh_t t
-    cdef double e = exp(r)
-    cdef double neg = 0.0 if y == 0 else y / e
-    cdef double pos = 0.0 if y == 1 else (1.0 - y) * e
+    cdef real one = 1.0
+    cdef real e = xexp(r)
+    cdef real neg = 0 if y == 0 else y / e
+    cdef real pos = 0 if y == 1 else (one - y) * e
     t.loss = neg + pos
     t.grad = pos - neg
     t.hess = t.loss
@@ -235,7 +317,7 @@ cdef inline lgh_t exponential_lgh(double y, double r, double p0, double p1) noex
 
 
 cdef inline int unit_interval_bad(double y, double p0, double p1) noexcept nogil:
-    return (y < 0) or (y > 1)
+    return (y < 0) | (y > 1)
 
 
 cdef inline int nonnegative_bad(double y, double p0, double p1) noexcept nogil:
@@ -289,7 +371,7 @@ cdef inline double multinomial_row(
         if v > m:
             m = v
     for k in range(n_classes):
-        proba[k] = exp(raw[k * stride] - m)
+        proba[k] = fl_exp(raw[k * stride] - m)
         s += proba[k]
     if label < 0:
         for k in range(n_classes):
@@ -297,4 +379,4 @@ cdef inline double multinomial_row(
         return NAN
     for k in range(n_classes):
         proba[k] = proba[k] / s
-    return log(s) + m - raw[label * stride]
+    return fl_log(s) + m - raw[label * stride]

@@ -1,0 +1,244 @@
+/*
+ * Vectorisable exp, log and log1p for double and float.
+ *
+ * Why: libm's exp/log are opaque scalar calls, so a loop calling them never
+ * vectorises.  These are static inline, branch-free (selects only) and use only
+ * + - * / and integer bit operations, so GCC and Clang vectorise the sample
+ * loops that inline them, on SSE2, AVX2 and AVX-512 alike.
+ *
+ * Accuracy (stated bound; tests/test_simd_math.py holds each function to it
+ * against mpmath on dense grids and at the edges of the domain):
+ *   fl_exp, fl_log, fl_log1p (double):  <= 2 ulp
+ *   fl_expf, fl_logf, fl_log1pf (float): <= 2 ulp
+ * Special values follow C99: exp(+-inf) = inf / 0, exp overflows to inf and
+ * underflows through the subnormals to 0; log(0) = -inf, log(x < 0) = NaN,
+ * log(inf) = inf; NaN in gives NaN out.
+ *
+ * FL_FMA(a, b, c) = a * b + c is a fused multiply-add where the target has
+ * one (AVX2/AVX-512 builds) and a plain multiply-add elsewhere.  It is always
+ * written out explicitly: the kernels are compiled with -ffp-contract=off, so
+ * one build computes the same expression the same way in every loop.
+ */
+#ifndef FASTLOSS_SIMD_MATH_H
+#define FASTLOSS_SIMD_MATH_H
+
+#include <stdint.h>
+#include <string.h>
+#include <math.h>
+
+#if defined(__FMA__) || defined(__AVX512F__) || defined(__ARM_FEATURE_FMA)
+#define FL_FMA(a, b, c) __builtin_fma((a), (b), (c))
+#define FL_FMAF(a, b, c) __builtin_fmaf((a), (b), (c))
+#else
+#define FL_FMA(a, b, c) ((a) * (b) + (c))
+#define FL_FMAF(a, b, c) ((a) * (b) + (c))
+#endif
+
+/* Always inlined: a call left in a sample loop stops its vectorisation. */
+#if defined(__GNUC__) || defined(__clang__)
+#define FL_INLINE static inline __attribute__((always_inline))
+#else
+#define FL_INLINE static inline
+#endif
+
+static inline uint64_t fl_bits(double x) { uint64_t u; memcpy(&u, &x, 8); return u; }
+static inline double fl_from_bits(uint64_t u) { double x; memcpy(&x, &u, 8); return x; }
+static inline uint32_t fl_bitsf(float x) { uint32_t u; memcpy(&u, &x, 4); return u; }
+static inline float fl_from_bitsf(uint32_t u) { float x; memcpy(&x, &u, 4); return x; }
+
+/* ------------------------------------------------------------------------ */
+/* exp                                                                       */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * exp(x) = 2^n * exp(r),  n = round(x / ln 2),  r = x - n ln 2,  |r| <= ln(2)/2.
+ * - n ln 2 is subtracted in two parts (Cody & Waite): LN2_HI is ln 2 cut to 32
+ *   significant bits, so n * LN2_HI is exact for |n| < 2^21; LN2_LO = ln 2 -
+ *   LN2_HI rounded to double (both computed with mpmath at 200 bits).
+ * - round() is the 1.5 * 2^52 shift trick: x * log2(e) + SHIFT rounds to an
+ *   integer held in the low mantissa bits (valid for |n| < 2^51); 2^n is built
+ *   from those bits by a shift, with no integer <-> double conversion.
+ * - exp(r) is its Taylor series to r^13 (coefficients 1/k!): the remainder is
+ *   below (ln2/2)^14 / 14! = 4.2e-18, i.e. < 0.04 ulp of exp(r) >= 0.7.
+ * - 2^n is applied as 2^(n/2) * 2^(n - n/2): both factors are normal doubles
+ *   for every n in [-1076, 1024], so results that overflow become inf and
+ *   results in the subnormal range are rounded once, at the last multiply.
+ * x is first clamped to [-746, 710], beyond which exp is 0 or inf anyway;
+ * NaN passes the clamp (comparisons are false) and gives NaN.
+ */
+FL_INLINE double fl_exp(double x)
+{
+    const double LOG2E = 1.4426950408889634;          /* 1 / ln 2 */
+    const double LN2_HI = 0x1.62e42fee00000p-1;       /* 0.6931471803691238 */
+    const double LN2_LO = 0x1.a39ef35793c76p-33;      /* 1.9082149292705877e-10 */
+    const double SHIFT = 0x1.8p52;
+    /* SHIFT + 1023: after adding it to an integer n, the low 12 bits of the
+       result hold n + 1023, so (bits << 52) is the double 2^n.  This keeps
+       the whole function in double arithmetic plus one 64-bit left shift,
+       which SSE2 has (64-bit int <-> double conversions it has not). */
+    const double SHIFT_BIAS = 0x1.8p52 + 1023.0;
+    double xc = x < -746.0 ? -746.0 : (x > 710.0 ? 710.0 : x);
+    double t = FL_FMA(xc, LOG2E, SHIFT);
+    double nd = t - SHIFT;
+    double r = FL_FMA(nd, -LN2_HI, xc);
+    r = FL_FMA(nd, -LN2_LO, r);
+    /* Taylor series of exp(r), Horner form; coefficients 1/13! ... 1/2! */
+    double p = 1.6059043836821613e-10;                 /* 1/13! */
+    p = FL_FMA(p, r, 2.08767569878681e-09);            /* 1/12! */
+    p = FL_FMA(p, r, 2.505210838544172e-08);           /* 1/11! */
+    p = FL_FMA(p, r, 2.755731922398589e-07);           /* 1/10! */
+    p = FL_FMA(p, r, 2.7557319223985893e-06);          /* 1/9!  */
+    p = FL_FMA(p, r, 2.48015873015873e-05);            /* 1/8!  */
+    p = FL_FMA(p, r, 0.0001984126984126984);           /* 1/7!  */
+    p = FL_FMA(p, r, 0.001388888888888889);            /* 1/6!  */
+    p = FL_FMA(p, r, 0.008333333333333333);            /* 1/5!  */
+    p = FL_FMA(p, r, 0.041666666666666664);            /* 1/4!  */
+    p = FL_FMA(p, r, 0.16666666666666666);             /* 1/3!  */
+    p = FL_FMA(p, r, 0.5);                             /* 1/2!  */
+    p = FL_FMA(p, r * r, r);                           /* r + r^2 * (...) */
+    p = p + 1.0;
+    /* n = n1 + n2 with n1 = round(n / 2): both scale factors are normal. */
+    double t1 = FL_FMA(nd, 0.5, SHIFT_BIAS);
+    double n1d = t1 - SHIFT_BIAS;
+    double t2 = (nd - n1d) + SHIFT_BIAS;
+    double s1 = fl_from_bits(fl_bits(t1) << 52);
+    double s2 = fl_from_bits(fl_bits(t2) << 52);
+    return (p * s1) * s2;
+}
+
+/*
+ * The same scheme in float: LN2_HI is ln 2 cut to 12 significant bits (n has
+ * at most 8), the shift is 1.5 * 2^23, and the Taylor series stops at r^7
+ * (remainder (ln2/2)^8 / 8! = 5.3e-9 < 0.1 ulp).  Clamp to [-104, 89].
+ */
+FL_INLINE float fl_expf(float x)
+{
+    const float LOG2E = 1.44269502f;
+    const float LN2_HI = 0x1.62ep-1f;                  /* 0.69311523 */
+    const float LN2_LO = 0x1.0bfbe8p-15f;              /* 3.1946183e-05 */
+    const float SHIFT = 0x1.8p23f;
+    float xc = x < -104.0f ? -104.0f : (x > 89.0f ? 89.0f : x);
+    float t = FL_FMAF(xc, LOG2E, SHIFT);
+    float nd = t - SHIFT;
+    int32_t n = (int32_t)(fl_bitsf(t) - fl_bitsf(SHIFT));
+    float r = FL_FMAF(nd, -LN2_HI, xc);
+    r = FL_FMAF(nd, -LN2_LO, r);
+    float p = 1.98412698e-4f;                          /* 1/7! */
+    p = FL_FMAF(p, r, 1.38888889e-3f);                 /* 1/6! */
+    p = FL_FMAF(p, r, 8.33333333e-3f);                 /* 1/5! */
+    p = FL_FMAF(p, r, 4.16666667e-2f);                 /* 1/4! */
+    p = FL_FMAF(p, r, 1.66666667e-1f);                 /* 1/3! */
+    p = FL_FMAF(p, r, 0.5f);                           /* 1/2! */
+    p = FL_FMAF(p, r * r, r);
+    p = p + 1.0f;
+    int32_t n1 = n >> 1;
+    int32_t n2 = n - n1;
+    float s1 = fl_from_bitsf((uint32_t)(n1 + 127) << 23);
+    float s2 = fl_from_bitsf((uint32_t)(n2 + 127) << 23);
+    return (p * s1) * s2;
+}
+
+/* ------------------------------------------------------------------------ */
+/* log                                                                       */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * log(x) = k ln 2 + log(m),  x = 2^k m,  m in [sqrt(2)/2, sqrt(2)).
+ * With f = m - 1 (exact) and s = f / (2 + f), |s| <= 0.1716, z = s^2:
+ *   log(1 + f) = 2 atanh(s) = f - f^2/2 + s (f^2/2 + R(z)),
+ *   R(z) = 2z/3 + 2z^2/5 + ... (Taylor series of 2 atanh(s)/s - 2, in z),
+ * the arrangement of fdlibm's e_log.c, which keeps the exact f as the leading
+ * term.  R stops at z^10: the remainder is below z^11 / 23 = 6.4e-19 relative.
+ * Subnormal x is scaled by 2^52 first.
+ */
+FL_INLINE double fl_log(double x)
+{
+    const double LN2_HI = 0x1.62e42fee00000p-1;
+    const double LN2_LO = 0x1.a39ef35793c76p-33;
+    int sub = x < 0x1p-1022;
+    double xs = sub ? x * 0x1p52 : x;
+    uint64_t u = fl_bits(xs);
+    /* The biased exponent field, as a double: its bits OR-ed into the
+       mantissa of 2^52 give 2^52 + field exactly (no int64 -> double
+       conversion, which SSE2/AVX2 lack). */
+    double kd = fl_from_bits((u >> 52) | 0x4330000000000000ULL) - (0x1p52 + 1023.0);
+    kd = sub ? kd - 52.0 : kd;
+    double m = fl_from_bits((u & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL);
+    int big = m > 1.4142135623730951;
+    m = big ? 0.5 * m : m;
+    kd = big ? kd + 1.0 : kd;
+    double f = m - 1.0;
+    double s = f / (2.0 + f);
+    double z = s * s;
+    double R = 0.08695652173913043;                    /* 2/23 */
+    R = FL_FMA(R, z, 0.09523809523809523);             /* 2/21 */
+    R = FL_FMA(R, z, 0.10526315789473684);             /* 2/19 */
+    R = FL_FMA(R, z, 0.11764705882352941);             /* 2/17 */
+    R = FL_FMA(R, z, 0.13333333333333333);             /* 2/15 */
+    R = FL_FMA(R, z, 0.15384615384615385);             /* 2/13 */
+    R = FL_FMA(R, z, 0.18181818181818182);             /* 2/11 */
+    R = FL_FMA(R, z, 0.2222222222222222);              /* 2/9  */
+    R = FL_FMA(R, z, 0.2857142857142857);              /* 2/7  */
+    R = FL_FMA(R, z, 0.4);                             /* 2/5  */
+    R = FL_FMA(R, z, 0.6666666666666666);              /* 2/3  */
+    R = R * z;
+    double hfsq = 0.5 * f * f;
+    double res = kd * LN2_HI - ((hfsq - FL_FMA(s, hfsq + R, kd * LN2_LO)) - f);
+    res = x > 0 ? res : (x == 0 ? -INFINITY : NAN);
+    return x == INFINITY ? x : res;
+}
+
+/* float: R stops at z^5 (remainder z^6 / 13 = 4.7e-11 relative). */
+FL_INLINE float fl_logf(float x)
+{
+    const float LN2_HI = 0x1.62ep-1f;
+    const float LN2_LO = 0x1.0bfbe8p-15f;
+    int sub = x < 0x1p-126f;
+    float xs = sub ? x * 0x1p23f : x;
+    uint32_t u = fl_bitsf(xs);
+    int32_t k = (int32_t)(u >> 23) - 127 - (sub ? 23 : 0);
+    float m = fl_from_bitsf((u & 0x007fffffu) | 0x3f800000u);
+    int big = m > 1.41421356f;
+    m = big ? 0.5f * m : m;
+    k = k + big;
+    float f = m - 1.0f;
+    float s = f / (2.0f + f);
+    float z = s * s;
+    float R = 0.18181818f;                             /* 2/11 */
+    R = FL_FMAF(R, z, 0.22222222f);                    /* 2/9 */
+    R = FL_FMAF(R, z, 0.28571429f);                    /* 2/7 */
+    R = FL_FMAF(R, z, 0.4f);                           /* 2/5 */
+    R = FL_FMAF(R, z, 0.66666667f);                    /* 2/3 */
+    R = R * z;
+    float hfsq = 0.5f * f * f;
+    float kf = (float)k;
+    float res = kf * LN2_HI - ((hfsq - FL_FMAF(s, hfsq + R, kf * LN2_LO)) - f);
+    res = x > 0 ? res : (x == 0 ? -INFINITY : NAN);
+    return x == INFINITY ? x : res;
+}
+
+/*
+ * log1p(x) = log(u) - ((u - 1) - x) / u with u = 1 + x rounded (u = 0 gives -inf): the second
+ * term removes the rounding error of u to first order (Goldberg, "What every
+ * computer scientist should know about floating-point arithmetic", 1991,
+ * Theorem 4).  Where u == 1 (|x| < eps/2), log1p(x) = x.
+ */
+FL_INLINE double fl_log1p(double x)
+{
+    double u = 1.0 + x;
+    double c = (u - 1.0) - x;
+    double res = fl_log(u) - c / u;
+    res = u == 0.0 ? -INFINITY : res;
+    return u == 1.0 ? x : (u == INFINITY ? u : res);
+}
+
+FL_INLINE float fl_log1pf(float x)
+{
+    float u = 1.0f + x;
+    float c = (u - 1.0f) - x;
+    float res = fl_logf(u) - c / u;
+    res = u == 0.0f ? -INFINITY : res;
+    return u == 1.0f ? x : (u == INFINITY ? u : res);
+}
+
+#endif
