@@ -1,0 +1,1 @@
+"""asv benchmarks of fastloss (run from ``benchmarks/``: ``./run_quick.sh``)."""
