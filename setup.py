@@ -94,14 +94,33 @@ def isa_variants_enabled():
     return True
 
 
+# The modules whose hot loops use the vectorisable maths of simd_math.h, and so
+# are compiled once per instruction set.
+ISA_MODULES = [
+    PACKAGE / "_kernels" / "_loss.pyx",
+    PACKAGE / "linear_model" / "_linear_kernels.pyx",
+]
+
+
 def write_isa_copies():
-    """_loss.pyx -> _loss_<isa>.pyx (a module's name is its file's name)."""
-    src = PACKAGE / "_kernels" / "_loss.pyx"
-    text = src.read_text()
-    for isa in ISA_VARIANTS:
-        dst = src.with_name(f"_loss_{isa}.pyx")
-        if not dst.exists() or dst.read_text() != text:
-            dst.write_text(text)
+    """X.pyx -> X_<isa>.pyx for each ISA module (a module's name is its file's name)."""
+    for src in ISA_MODULES:
+        if not src.exists():
+            continue
+        text = src.read_text()
+        for isa in ISA_VARIANTS:
+            dst = src.with_name(f"{src.stem}_{isa}.pyx")
+            if not dst.exists() or dst.read_text() != text:
+                dst.write_text(text)
+
+
+def isa_of(pyx):
+    """The instruction set a .pyx is compiled for ("baseline" for all others)."""
+    for src in ISA_MODULES:
+        for isa in ISA_VARIANTS:
+            if pyx == src.with_name(f"{src.stem}_{isa}.pyx"):
+                return isa
+    return "baseline"
 
 
 class ParallelBuildExt(build_ext):
@@ -205,10 +224,7 @@ def extensions():
         name = ".".join(rel.parts)
         if only and name not in only:
             continue
-        isa = "baseline"
-        for candidate in ISA_VARIANTS:
-            if pyx.name == f"_loss_{candidate}.pyx":
-                isa = candidate
+        isa = isa_of(pyx)
         if isa != "baseline" and not variants:
             continue
         exts.append(
