@@ -137,8 +137,13 @@ def bench_linear_loss(
                 continue
             sk_cls = {"poisson": skl.HalfPoissonLoss, "binomial": skl.HalfBinomialLoss}
             sk = SkLML(sk_cls[loss](), fit_intercept=True)
+            # scikit-learn computes in X's dtype: y and coef must match it
+            y_sk = y.astype(dtype, copy=False)
+            coef_sk = coef.astype(dtype, copy=False)
             calls[label] = (
-                lambda sk=sk, Xl=Xl, y=y: sk.loss_gradient(coef, Xl, y, n_threads=n_threads)
+                lambda sk=sk, Xl=Xl, y=y_sk, c=coef_sk: sk.loss_gradient(
+                    c, Xl, y, n_threads=n_threads
+                )
             )
 
     floor_compiled, floor_numpy = _floor_fn(X)

@@ -64,7 +64,6 @@ def _load_kernels():
 _lk = _load_kernels()
 
 _MODE = _lk.MODE_NAMES
-_MULTINOMIAL_ID = _lk.MULTINOMIAL_KERNEL_ID
 
 # Below this amount of work (n_samples * n_features * n_classes) n_threads=None
 # uses one thread: starting an OpenMP team costs ~10 us, as much as ~50k
@@ -451,13 +450,13 @@ class LinearModelLoss:
         contiguous).  1-D losses: if more than 25% of the (weighted) pointwise
         hessians are <= 0, hessian_warning is True and the hessian is left
         unfilled; the absolute values of the pointwise hessians are used.
-        Not fused: the hessian costs O(n * n_dof^2) (a BLAS sandwich product).
+        The gradient and the pointwise hessians come from one fused pass over
+        X; the Hessian matrix itself is a BLAS product, O(n * n_dof^2).
         """
         data, coef, y, sw, sw_sum = self._prepare(coef, X, y, sample_weight)
         K = self._K
         d = data.d
         n = data.n
-        n_dof = d + int(bool(self.fit_intercept))
         weights, _ = self.weight_intercept(coef)
         dtype = coef.dtype if coef.dtype.kind == "f" else np.float64
 
@@ -480,7 +479,9 @@ class LinearModelLoss:
                 f"hessian_out is required to have shape ({size}, {size}); got "
                 f"{hessian_out.shape}."
             )
-        elif not (hessian_out.flags.c_contiguous or hessian_out.flags.f_contiguous):
+        elif self.base_loss.is_multiclass and not (
+            hessian_out.flags.c_contiguous or hessian_out.flags.f_contiguous
+        ):
             raise ValueError("hessian_out must be contiguous.")
         else:
             hess = hessian_out
