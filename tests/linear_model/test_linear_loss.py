@@ -175,6 +175,26 @@ def test_gradient_hessian_matches_sklearn(name, params, fit_intercept, layout):
         np.testing.assert_allclose(H_o, H_r, rtol=1e-11, atol=1e-13)
 
 
+def test_gradient_hessian_out_arrays():
+    for name, params in [("HalfPoissonLoss", {}), ("HalfMultinomialLoss", {"n_classes": 3})]:
+        X, y, coef = make_problem(name, params)
+        lml = LinearModelLoss(fastloss_loss(name, params))
+        c = coef.ravel(order="F") if coef.ndim == 2 else coef
+        g0, H0, _ = lml.gradient_hessian(c, X, y, l2_reg_strength=0.1)
+        g_out = np.empty_like(c, order="F")
+        H_out = np.empty((c.size, c.size), order="F")
+        g1, H1, _ = lml.gradient_hessian(
+            c, X, y, l2_reg_strength=0.1, gradient_out=g_out, hessian_out=H_out
+        )
+        assert g1 is g_out and H1 is H_out
+        np.testing.assert_array_equal(g1, g0)
+        np.testing.assert_array_equal(H1, H0)
+        with pytest.raises(ValueError, match="gradient_out"):
+            lml.gradient_hessian(c, X, y, gradient_out=np.empty(c.size + 1))
+        with pytest.raises(ValueError, match="hessian_out"):
+            lml.gradient_hessian(c, X, y, hessian_out=np.empty((2, 2)))
+
+
 def test_raw_prediction_argument():
     pytest.importorskip("sklearn")
     for name, params in [("HalfPoissonLoss", {}), ("HalfMultinomialLoss", {"n_classes": 3})]:
@@ -404,6 +424,12 @@ def test_sparse_formats_and_index_dtypes():
     csr64 = csr.copy()
     csr64.indices = csr64.indices.astype(np.int64)
     csr64.indptr = csr64.indptr.astype(np.int64)
+    Xz = X.copy()
+    Xz[::3] = 0.0  # empty rows
+    l0z, g0z = lml.loss_gradient(coef, Xz, y)
+    l1z, g1z = lml.loss_gradient(coef, sp.csr_matrix(Xz), y)
+    np.testing.assert_allclose(l1z, l0z, rtol=1e-12)
+    np.testing.assert_allclose(g1z, g0z, rtol=1e-12, atol=1e-14)
     for Xs in (csr, csr64, sp.csc_matrix(X), sp.csr_array(X), csr.astype(np.float32)):
         l1, g1 = lml.loss_gradient(coef, Xs, y)
         rtol = 1e-6 if Xs.dtype == np.float32 else 1e-12
