@@ -59,13 +59,15 @@ _REDUCTIONS = ("none", "sum", "mean")
 
 # Automatic threading: below this many values of work (n_samples, or
 # n_samples * n_classes for the multinomial loss) one thread is used.
-# Measured on a 2-core AMD EPYC (see benchmarks/ and the README): starting an
-# OpenMP team and joining it costs about 5-15 us, which the second thread only
-# recovers above ~30k samples for the cheapest loss (squared error, ~1 ns per
-# sample) and above ~5k samples for the costliest (binomial, ~10 ns).  The
-# threshold is set for the cheap losses, so that "automatic" is never slower
-# than one thread.
-AUTO_THREADS_MIN_WORK = 32768
+# Measured with loss_gradient on the 2-core AMD EPYC (Zen 4) dev machine,
+# median of 9, 1 vs 2 threads (see the closing note of the core issue):
+#   squared error (the cheapest loss):  4096: 0.99x  16384: 1.28x  32768: ~1x
+#                                        65536: 1.36x  131072: 2.06x
+#   binomial (the costliest 1-D loss):  4096: 0.95x   8192: 1.98x  65536: 2.35x
+# Inputs of one block (4096 samples) cannot use a second thread at all, and
+# for the cheap losses the gain is only reliable from 64k samples, so the
+# threshold is set there: "automatic" is then never slower than one thread.
+AUTO_THREADS_MIN_WORK = 65536
 
 _BAD_KINDS = {
     "O": "object",
@@ -169,16 +171,23 @@ class _Outputs:
     ``finish`` after the kernel succeeded.
     """
 
-    def __init__(self, dtype, specs):
-        # specs: list of (name, user_array_or_None, shape, contiguity)
-        self.user = []
+    def __init__(self, dtype, specs, check=True):
+        # specs: list of (name, user_array_or_None, shape)
+        self.copies = []
+        if not check:
+            # check_input=False: trust the caller (no staging, no checks).
+            self.kernel = self.results = [
+                np.empty(shape, dtype=dtype) if out is None
+                else (out[:, 0] if len(shape) == 1 and out.ndim == 2 else out)
+                for _, out, shape in specs
+            ]
+            return
         given = [(n, o, s) for n, o, s in specs if o is not None]
         checked = {n: _check_out(n, o, s) for n, o, s in given}
         if given:
             dtype = checked[given[0][0]].dtype
         self.kernel = []
         self.results = []
-        self.copies = []
         for name, out, shape in specs:
             if out is None:
                 arr = np.empty(shape, dtype=dtype)
@@ -255,11 +264,6 @@ class BaseLoss:
         self.constant_hessian = False
         self.interval_y_true = Interval(-np.inf, np.inf, False, False)
         self.interval_y_pred = self.link.interval_y_pred
-
-    # -- kernels to use; a subclass may pick a specialised kernel --------------
-
-    def _kernel(self):
-        return self.closs
 
     # -- ranges -----------------------------------------------------------------
 
@@ -356,10 +360,8 @@ class BaseLoss:
         return raw.shape
 
     def _call(self, method, y, raw, sw, n_threads, check_input, *args):
-        closs = self._kernel()
-        work = raw.size
-        nt = _resolve_n_threads(n_threads, work)
-        n_bad = getattr(closs, method)(y, raw, sw, *args, nt)
+        nt = _resolve_n_threads(n_threads, raw.size)
+        n_bad = getattr(self.closs, method)(y, raw, sw, *args, nt)
         if n_bad and check_input:
             raise self._domain_error(y)
         return n_bad
@@ -461,7 +463,7 @@ class BaseLoss:
         y, raw, sw = self._prepare(y_true, raw_prediction, sample_weight, check_input)
         if reduction != "none":
             return self._reduce(y, raw, sw, reduction, n_threads, check_input)
-        outs = _Outputs(raw.dtype, [("loss_out", loss_out, y.shape)])
+        outs = _Outputs(raw.dtype, [("loss_out", loss_out, y.shape)], check_input)
         self._call("loss", y, raw, sw, n_threads, check_input, *outs.kernel)
         return outs.finish()[0]
 
@@ -498,7 +500,7 @@ class BaseLoss:
             Element-wise gradients (times sample_weight).
         """
         y, raw, sw = self._prepare(y_true, raw_prediction, sample_weight, check_input)
-        outs = _Outputs(raw.dtype, [("gradient_out", gradient_out, raw.shape)])
+        outs = _Outputs(raw.dtype, [("gradient_out", gradient_out, raw.shape)], check_input)
         self._call("gradient", y, raw, sw, n_threads, check_input, *outs.kernel)
         return outs.finish()[0]
 
@@ -545,14 +547,14 @@ class BaseLoss:
         self._check_reduction(reduction, loss_out)
         y, raw, sw = self._prepare(y_true, raw_prediction, sample_weight, check_input)
         if reduction != "none":
-            outs = _Outputs(raw.dtype, [("gradient_out", gradient_out, raw.shape)])
+            outs = _Outputs(raw.dtype, [("gradient_out", gradient_out, raw.shape)], check_input)
             value = self._reduce(
                 y, raw, sw, reduction, n_threads, check_input, gradient=outs.kernel[0]
             )
             return value, outs.finish()[0]
-        outs = _Outputs(
-            raw.dtype,
+        outs = _Outputs(raw.dtype,
             [("loss_out", loss_out, y.shape), ("gradient_out", gradient_out, raw.shape)],
+            check_input,
         )
         self._call("loss_gradient", y, raw, sw, n_threads, check_input, *outs.kernel)
         return tuple(outs.finish())
@@ -592,9 +594,9 @@ class BaseLoss:
             For the multinomial loss, the hessian is the diagonal in the classes.
         """
         y, raw, sw = self._prepare(y_true, raw_prediction, sample_weight, check_input)
-        outs = _Outputs(
-            raw.dtype,
+        outs = _Outputs(raw.dtype,
             [("gradient_out", gradient_out, raw.shape), ("hessian_out", hessian_out, raw.shape)],
+            check_input,
         )
         self._call("gradient_hessian", y, raw, sw, n_threads, check_input, *outs.kernel)
         return tuple(outs.finish())
@@ -1260,9 +1262,9 @@ class HalfMultinomialLoss(BaseLoss):
         proba : array of shape (n_samples, n_classes)
         """
         y, raw, sw = self._prepare(y_true, raw_prediction, sample_weight, check_input)
-        outs = _Outputs(
-            raw.dtype,
+        outs = _Outputs(raw.dtype,
             [("gradient_out", gradient_out, raw.shape), ("proba_out", proba_out, raw.shape)],
+            check_input,
         )
         self._call("gradient_proba", y, raw, sw, n_threads, check_input, *outs.kernel)
         return tuple(outs.finish())
