@@ -353,30 +353,51 @@ cdef inline double multinomial_hess(double proba) noexcept nogil:
     return proba * (1.0 - proba)
 
 
+cdef inline void multinomial_rows(
+    const floating_in* raw, Py_ssize_t row_stride, Py_ssize_t class_stride,
+    Py_ssize_t n_rows, Py_ssize_t n_classes, const int* labels,
+    double* loss, double* proba,
+) noexcept nogil:
+    # For n_rows rows of raw predictions (row r, class k at
+    # raw[r * row_stride + k * class_stride]), fill proba[r * n_classes + k] =
+    # softmax(raw_r)[k] and loss[r] = logsumexp(raw_r) - raw_r[label_r]
+    # (unweighted).  labels[r] < 0 (invalid) gives NaN in row r, and raw is
+    # then not indexed by it.
+    #
+    # Computed as log(sum_k exp(x_k)) - x_label with x = raw - max_k raw: no exp
+    # overflows and the largest term is exp(0) = 1.  The rows are first
+    # gathered (minus their maximum) into proba, so that the exponentials run
+    # as one flat loop over n_rows * n_classes contiguous values, which the
+    # compiler vectorises; the same steps run for any layout of raw, so C- and
+    # F-ordered inputs give the same bits.
+    cdef Py_ssize_t r, k, j
+    cdef double m, s, inv, v
+    cdef Py_ssize_t total = n_rows * n_classes
+    for r in range(n_rows):
+        m = raw[r * row_stride]
+        for k in range(1, n_classes):
+            v = raw[r * row_stride + k * class_stride]
+            m = v if v > m else m
+        for k in range(n_classes):
+            proba[r * n_classes + k] = raw[r * row_stride + k * class_stride] - m
+        loss[r] = -proba[r * n_classes + labels[r]] if labels[r] >= 0 else NAN
+    for j in range(total):
+        proba[j] = fl_exp(proba[j])
+    for r in range(n_rows):
+        s = 0.0
+        for k in range(n_classes):
+            s += proba[r * n_classes + k]
+        inv = 1.0 / s if labels[r] >= 0 else NAN
+        loss[r] += fl_log(s)
+        for k in range(n_classes):
+            proba[r * n_classes + k] *= inv
+
+
 cdef inline double multinomial_row(
     const floating_in* raw, Py_ssize_t stride, Py_ssize_t n_classes,
     int label, double* proba,
 ) noexcept nogil:
-    # Fill proba[k] = softmax(raw)[k] and return the unweighted loss
-    #     logsumexp(raw) - raw[label] = log(sum_k exp(raw_k - m)) + m - raw[label]
-    # with m = max_k raw_k: no exp overflows and the largest term is exp(0) = 1.
-    # raw[k * stride] is class k.  label < 0 (invalid) gives NaN for the loss
-    # and the probabilities, and raw is then not indexed by it.
-    cdef Py_ssize_t k
-    cdef double m = raw[0]
-    cdef double s = 0.0
-    cdef double v
-    for k in range(1, n_classes):
-        v = raw[k * stride]
-        if v > m:
-            m = v
-    for k in range(n_classes):
-        proba[k] = fl_exp(raw[k * stride] - m)
-        s += proba[k]
-    if label < 0:
-        for k in range(n_classes):
-            proba[k] = NAN
-        return NAN
-    for k in range(n_classes):
-        proba[k] = proba[k] / s
-    return fl_log(s) + m - raw[label * stride]
+    # One row of multinomial_rows: fills proba[k] and returns the loss.
+    cdef double loss
+    multinomial_rows(raw, 0, stride, 1, n_classes, &label, &loss, proba)
+    return loss
