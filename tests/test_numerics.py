@@ -328,8 +328,13 @@ def assert_matches_truth(got, tr, u, what, lenient=False, c=C):
         ok = np.where(
             over,
             inf_ok,
-            (np.isfinite(g) & (err <= tol)) | (maybe_over & inf_ok),
+            # an exact match passes even where the scale (hence tol) is NaN,
+            # e.g. 0 * inf in the term scale of a zero-weight sample
+            (np.isfinite(g) & ((err <= tol) | (g == v))) | (maybe_over & inf_ok),
         )
+        # weight 0 times an overflowed (inf) term is NaN on both sides, as in
+        # scikit-learn's sample-weight convention
+        ok |= np.isnan(g) & np.isnan(v)
     if not np.all(ok):
         bad = np.flatnonzero(~ok.ravel())
         i = bad[0]

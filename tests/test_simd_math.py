@@ -20,7 +20,8 @@ MAX_ULP = 2.0
 
 VARIANTS = available_variants()
 DTYPES = [np.float64, np.float32]
-FUNCTIONS = {"exp": mpmath.exp, "log": mpmath.log, "log1p": mpmath.log1p}
+FUNCTIONS = {"exp": mpmath.exp, "log": mpmath.log, "log1p": mpmath.log1p,
+             "log1p_unit": mpmath.log1p}
 
 
 def _grid(fn, dtype, rng):
@@ -39,6 +40,12 @@ def _grid(fn, dtype, rng):
             np.exp(rng.uniform(log_lo, log_hi, 1500)),
             rng.uniform(0.5, 2.0, 500),          # around 1, where log is small
             [np.finfo(dtype).tiny / 4, np.finfo(dtype).tiny, np.finfo(dtype).max],
+        ])
+    elif fn == "log1p_unit":                     # the binomial loss's log1p(e), e in (0, 1]
+        x = np.concatenate([
+            rng.uniform(0.0, 1.0, 1000),
+            np.exp(rng.uniform(-60, 0, 1000)),
+            [0.0, 1.0, np.sqrt(2.0) - 1.0],
         ])
     else:
         x = np.concatenate([

@@ -52,6 +52,8 @@ cdef extern from "simd_math.h" nogil:
     float fl_logf(float x)
     double fl_log1p(double x)
     float fl_log1pf(float x)
+    double fl_log1p_unit(double x, double u, double inv)
+    float fl_log1p_unitf(float x, float u, float inv)
 
 
 cdef inline real xexp(real x) noexcept nogil:
@@ -73,6 +75,14 @@ cdef inline real xlog1p(real x) noexcept nogil:
         return fl_log1pf(x)
     else:
         return fl_log1p(x)
+
+
+cdef inline real xlog1p_unit(real x, real u, real inv) noexcept nogil:
+    # log1p(x) for x in [0, 1], given u = 1 + x and inv = 1 / u (simd_math.h)
+    if real is float:
+        return fl_log1p_unitf(x, u, inv)
+    else:
+        return fl_log1p_unit(x, u, inv)
 
 
 cdef inline real xpow(real x, real a) noexcept nogil:
@@ -289,14 +299,15 @@ cdef inline lgh_t binomial_lgh(real y, real r, double p0, double p1) noexcept no
     cdef lgh_t t
     cdef real one = 1.0
     cdef real e = xexp(-xabs(r))
-    cdef real inv = one / (one + e)
+    cdef real u = one + e
+    cdef real inv = one / u
     cdef real y1 = one - y
     # a = 1-y, b = -y for r > 0 and the other way round for r <= 0, so that
     # the linear part is a*r and expit(r) - y = (a + b*e) / (1+e).  Two
     # selects of plain values: GCC if-converts these reliably.
     cdef real a = y1 if r > 0 else -y
     cdef real b = -y if r > 0 else y1
-    t.loss = xlog1p(e) + a * r
+    t.loss = xlog1p_unit(e, u, inv) + a * r
     t.grad = (a + b * e) * inv
     t.hess = e * inv * inv
     return t

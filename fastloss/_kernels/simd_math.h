@@ -151,22 +151,12 @@ FL_INLINE float fl_expf(float x)
  * term.  R stops at z^10: the remainder is below z^11 / 23 = 6.4e-19 relative.
  * Subnormal x is scaled by 2^52 first.
  */
-FL_INLINE double fl_log(double x)
+/* log(2^kd * m) for m in [sqrt(2)/2, sqrt(2)]: the reduced-argument core of
+   fl_log, shared with fl_log1p_unit. */
+FL_INLINE double fl_log_reduced(double m, double kd)
 {
     const double LN2_HI = 0x1.62e42fee00000p-1;
     const double LN2_LO = 0x1.a39ef35793c76p-33;
-    int sub = x < 0x1p-1022;
-    double xs = sub ? x * 0x1p52 : x;
-    uint64_t u = fl_bits(xs);
-    /* The biased exponent field, as a double: its bits OR-ed into the
-       mantissa of 2^52 give 2^52 + field exactly (no int64 -> double
-       conversion, which SSE2/AVX2 lack). */
-    double kd = fl_from_bits((u >> 52) | 0x4330000000000000ULL) - (0x1p52 + 1023.0);
-    kd = sub ? kd - 52.0 : kd;
-    double m = fl_from_bits((u & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL);
-    int big = m > 1.4142135623730951;
-    m = big ? 0.5 * m : m;
-    kd = big ? kd + 1.0 : kd;
     double f = m - 1.0;
     double s = f / (2.0 + f);
     double z = s * s;
@@ -183,24 +173,33 @@ FL_INLINE double fl_log(double x)
     R = FL_FMA(R, z, 0.6666666666666666);              /* 2/3  */
     R = R * z;
     double hfsq = 0.5 * f * f;
-    double res = kd * LN2_HI - ((hfsq - FL_FMA(s, hfsq + R, kd * LN2_LO)) - f);
+    return kd * LN2_HI - ((hfsq - FL_FMA(s, hfsq + R, kd * LN2_LO)) - f);
+}
+
+FL_INLINE double fl_log(double x)
+{
+    int sub = x < 0x1p-1022;
+    double xs = sub ? x * 0x1p52 : x;
+    uint64_t u = fl_bits(xs);
+    /* The biased exponent field, as a double: its bits OR-ed into the
+       mantissa of 2^52 give 2^52 + field exactly (no int64 -> double
+       conversion, which SSE2/AVX2 lack). */
+    double kd = fl_from_bits((u >> 52) | 0x4330000000000000ULL) - (0x1p52 + 1023.0);
+    kd = sub ? kd - 52.0 : kd;
+    double m = fl_from_bits((u & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL);
+    int big = m > 1.4142135623730951;
+    m = big ? 0.5 * m : m;
+    kd = big ? kd + 1.0 : kd;
+    double res = fl_log_reduced(m, kd);
     res = x > 0 ? res : (x == 0 ? -INFINITY : NAN);
     return x == INFINITY ? x : res;
 }
 
 /* float: R stops at z^5 (remainder z^6 / 13 = 4.7e-11 relative). */
-FL_INLINE float fl_logf(float x)
+FL_INLINE float fl_logf_reduced(float m, float kf)
 {
     const float LN2_HI = 0x1.62ep-1f;
     const float LN2_LO = 0x1.0bfbe8p-15f;
-    int sub = x < 0x1p-126f;
-    float xs = sub ? x * 0x1p23f : x;
-    uint32_t u = fl_bitsf(xs);
-    int32_t k = (int32_t)(u >> 23) - 127 - (sub ? 23 : 0);
-    float m = fl_from_bitsf((u & 0x007fffffu) | 0x3f800000u);
-    int big = m > 1.41421356f;
-    m = big ? 0.5f * m : m;
-    k = k + big;
     float f = m - 1.0f;
     float s = f / (2.0f + f);
     float z = s * s;
@@ -211,8 +210,20 @@ FL_INLINE float fl_logf(float x)
     R = FL_FMAF(R, z, 0.66666667f);                    /* 2/3 */
     R = R * z;
     float hfsq = 0.5f * f * f;
-    float kf = (float)k;
-    float res = kf * LN2_HI - ((hfsq - FL_FMAF(s, hfsq + R, kf * LN2_LO)) - f);
+    return kf * LN2_HI - ((hfsq - FL_FMAF(s, hfsq + R, kf * LN2_LO)) - f);
+}
+
+FL_INLINE float fl_logf(float x)
+{
+    int sub = x < 0x1p-126f;
+    float xs = sub ? x * 0x1p23f : x;
+    uint32_t u = fl_bitsf(xs);
+    int32_t k = (int32_t)(u >> 23) - 127 - (sub ? 23 : 0);
+    float m = fl_from_bitsf((u & 0x007fffffu) | 0x3f800000u);
+    int big = m > 1.41421356f;
+    m = big ? 0.5f * m : m;
+    k = k + big;
+    float res = fl_logf_reduced(m, (float)k);
     res = x > 0 ? res : (x == 0 ? -INFINITY : NAN);
     return x == INFINITY ? x : res;
 }
@@ -230,6 +241,28 @@ FL_INLINE double fl_log1p(double x)
     double res = fl_log(u) - c / u;
     res = u == 0.0 ? -INFINITY : res;
     return u == 1.0 ? x : (u == INFINITY ? u : res);
+}
+
+/*
+ * log1p(x) for x in [0, 1] (NaN propagates), given u = 1 + x and inv = 1 / u,
+ * which the binomial loss computes anyway: u in [1, 2] needs no exponent
+ * extraction (k is 0 or 1), and the correction term reuses inv instead of
+ * dividing again.  Same error bound as fl_log1p.
+ */
+FL_INLINE double fl_log1p_unit(double x, double u, double inv)
+{
+    int big = u > 1.4142135623730951;
+    double res = fl_log_reduced(big ? 0.5 * u : u, big ? 1.0 : 0.0)
+                 - ((u - 1.0) - x) * inv;
+    return u == 1.0 ? x : res;
+}
+
+FL_INLINE float fl_log1p_unitf(float x, float u, float inv)
+{
+    int big = u > 1.41421356f;
+    float res = fl_logf_reduced(big ? 0.5f * u : u, big ? 1.0f : 0.0f)
+                - ((u - 1.0f) - x) * inv;
+    return u == 1.0f ? x : res;
 }
 
 FL_INLINE float fl_log1pf(float x)
