@@ -3,8 +3,9 @@
 Commands
 --------
 bench
-    Time the fused ``loss_gradient`` of every loss against the NumPy
-    reference and scikit-learn and print a table (see :mod:`fastloss._bench`).
+    Time the fused ``loss_gradient`` of every loss against its memory floor,
+    the NumPy reference, scikit-learn and PyTorch and print a table (see
+    :mod:`fastloss._bench`).
 """
 
 import argparse
@@ -18,28 +19,39 @@ objects). Run 'python -m fastloss COMMAND --help' for a command's options."""
 
 _BENCH_DESCRIPTION = """\
 Time the fused loss_gradient (validated, reduction="none") of every loss in
-fastloss.LOSSES against the plain NumPy reference (fastloss.reference) and,
-when it is importable, scikit-learn's loss objects, on the same data:
-raw_prediction ~ N(0, 1) (multinomial: 10 classes, C-ordered (n, 10)) and
-y_true drawn from each loss's model (Poisson counts, Gamma values, 0/1 labels,
-class labels, ...), with a fixed seed.
+fastloss.LOSSES against its floor, the plain NumPy reference
+(fastloss.reference) and, when they are importable, scikit-learn's loss
+objects and PyTorch, on the same data: raw_prediction ~ N(0, 1) (multinomial:
+10 classes, C-ordered (n, 10)) and y_true drawn from each loss's model (Poisson
+counts, Gamma values, 0/1 labels, class labels, ...), with a fixed seed.
 
-fastloss and scikit-learn write into preallocated per-sample outputs of the
-input dtype; the NumPy reference allocates its own (float64) outputs. Each
-measurement is repeated --repeat times, the libraries interleaved within a
-round, and the median is reported in nanoseconds per sample. Progress is shown
-on stderr, the table on stdout.
+floor: a compiled kernel of fastloss that streams exactly the bytes of the
+call (read y_true and raw_prediction, write the loss and gradient arrays) and
+does no maths, in the same dtype and with the same threads. torch: the
+explicit closed-form loss and gradient written with PyTorch CPU tensor ops
+(no autograd) under torch.set_num_threads(threads).
 
-The default run takes 15-30 s on an idle 2-core machine (more with
---repeat, the multinomial loss and the NumPy reference dominate). Timings on a
-busy machine are unreliable: compare runs made under the same conditions."""
+fastloss, scikit-learn and PyTorch write into preallocated per-sample outputs
+of the input dtype; the NumPy reference allocates its own (float64) outputs.
+Each measurement is repeated --repeat times, all columns interleaved within a
+round, and the median is reported in nanoseconds per sample, with the ratios
+fastloss / floor and fastloss / best peer (the fastest of numpy, sklearn,
+torch). --reduction mean times loss_gradient(reduction="mean") against the
+floor of reading two arrays and writing one and the NumPy reference's mean.
+Progress is shown on stderr, the table on stdout.
+
+The default run takes 25-60 s on a 2-core machine (the multinomial loss and
+the NumPy reference dominate; --n 1e7 takes about ten times longer). Timings on a busy machine are
+unreliable: compare runs made under the same conditions."""
 
 _BENCH_EPILOG = """\
 examples:
   python -m fastloss bench
   python -m fastloss bench --dtype float32 --threads 2
   python -m fastloss bench --losses poisson_loss,multinomial_loss --n 1e5
-  python -m fastloss bench --no-sklearn --json results.json"""
+  python -m fastloss bench --no-sklearn --json results.json
+  python -m fastloss bench --n 1e7 --plot bench.png
+  python -m fastloss bench --reduction mean"""
 
 
 def _positive_int(text):
@@ -88,7 +100,8 @@ def build_parser():
 
     bench = commands.add_parser(
         "bench",
-        help="time loss_gradient of every loss against NumPy and scikit-learn",
+        help="time loss_gradient of every loss against its floor, NumPy, "
+        "scikit-learn and PyTorch",
         description=_BENCH_DESCRIPTION,
         epilog=_BENCH_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -111,8 +124,9 @@ def build_parser():
         type=_threads,
         default=1,
         metavar="T",
-        help="n_threads passed to fastloss and scikit-learn; -1 uses all CPUs "
-        "(default: 1). The NumPy reference is single-threaded.",
+        help="n_threads passed to fastloss, the floor kernel, scikit-learn and "
+        "torch.set_num_threads; -1 uses all CPUs (default: 1). The NumPy "
+        "reference is single-threaded.",
     )
     bench.add_argument(
         "--repeat",
@@ -134,6 +148,26 @@ def build_parser():
         metavar="FILE",
         help="also write the full results (settings, machine, every round) as "
         "JSON to FILE",
+    )
+    bench.add_argument(
+        "--plot",
+        default=None,
+        metavar="FILE.png",
+        help="also draw a grouped bar chart of ns/sample by loss and library, "
+        "the floor as a line, to FILE.png (needs matplotlib)",
+    )
+    bench.add_argument(
+        "--reduction",
+        choices=("none", "mean"),
+        default="none",
+        help="'none': per-sample outputs against every library (default); "
+        "'mean': loss_gradient(reduction=\"mean\") against its floor (read two "
+        "arrays, write one) and the NumPy reference's mean",
+    )
+    bench.add_argument(
+        "--no-torch",
+        action="store_true",
+        help="do not time PyTorch even when it is importable",
     )
     bench.add_argument(
         "--no-sklearn",
@@ -168,6 +202,15 @@ def _run_bench(args, parser):
                 f"--losses: unknown loss name(s) {unknown or [args.losses]}; "
                 f"valid names are: {', '.join(fastloss.LOSSES)}"
             )
+    if args.plot is not None:
+        # Checked before the run, not after a minute of timing.
+        try:
+            import matplotlib.figure  # noqa: F401
+        except ImportError as exc:
+            parser.error(
+                f"--plot needs matplotlib, which cannot be imported ({exc}): "
+                "pip install matplotlib (or: pip install 'fastloss[plot]')"
+            )
     result = _bench.bench(
         n=args.n,
         dtype=args.dtype,
@@ -177,13 +220,21 @@ def _run_bench(args, parser):
         sklearn=not args.no_sklearn,
         seed=args.seed,
         progress=not args.no_progress,
+        torch=not args.no_torch,
+        reduction=args.reduction,
     )
     print(_bench.format_table(result))
+    written = []
     if args.json is not None:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(result, f, indent=2)
             f.write("\n")
-        print(f"\nresults written to {args.json}")
+        written.append(f"results written to {args.json}")
+    if args.plot is not None:
+        _bench.plot(result, args.plot)
+        written.append(f"chart written to {args.plot}")
+    if written:
+        print("\n" + "\n".join(written))
     failed = [row["loss"] for row in result["results"] if row["status"] != "ok"]
     if failed:
         print(f"error: fastloss failed on {', '.join(failed)}", file=sys.stderr)

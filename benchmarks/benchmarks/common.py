@@ -8,6 +8,9 @@ skipped ("n/a") rather than failed.
 """
 
 import inspect
+import math
+import statistics
+import time
 
 import numpy as np
 
@@ -146,3 +149,74 @@ class LossBenchmark:
         self.y_true, self.raw_prediction = make_data(name, n, dtype)
         self.loss_out = touched(np.empty(n, dtype=dtype))
         self.gradient_out = touched(np.empty_like(self.raw_prediction))
+
+
+# ---------------------------------------------------------------------------
+# floor kernels: stream exactly the bytes of a fused call, no maths
+# ---------------------------------------------------------------------------
+
+#: The compiled floor kernels of ``fastloss._kernels.kernels``.
+FLOOR_KERNELS = ("stream_floor", "stream_floor_multinomial", "stream_floor_reduce")
+
+
+def floor_kernel_name(name, reduction="none"):
+    """The floor kernel matching ``loss_gradient`` of loss ``name``.
+
+    1-D losses: ``stream_floor`` (read y and raw, write two arrays), or for
+    ``reduction="mean"`` ``stream_floor_reduce`` (read two, write one).  The
+    multinomial loss: ``stream_floor_multinomial`` (read y (n) and raw (n, K),
+    write loss (n) and gradient (n, K)) for either reduction, as there is no
+    reduce variant for it (one n-array more than a mean call moves).
+    """
+    if name == "multinomial_loss":
+        return "stream_floor_multinomial"
+    return "stream_floor" if reduction == "none" else "stream_floor_reduce"
+
+
+def floor_call(kernel, y_true, raw_prediction, n_threads=1):
+    """Return a no-argument callable running floor ``kernel`` on the data.
+
+    Its outputs are allocated and paged in here.
+
+    Raises
+    ------
+    NotImplementedError
+        If this fastloss has no such kernel.
+    """
+    try:
+        from fastloss._kernels import kernels
+    except Exception:  # noqa: BLE001 - an old or broken build
+        kernels = None
+    fn = getattr(kernels, kernel, None)
+    if fn is None:
+        raise NotImplementedError(f"this fastloss has no floor kernel {kernel}")
+    out1 = touched(np.empty(y_true.shape[0], dtype=raw_prediction.dtype))
+    if kernel == "stream_floor_reduce":
+        return lambda: fn(y_true, raw_prediction, out1, n_threads)
+    out2 = touched(np.empty_like(raw_prediction))
+    return lambda: fn(y_true, raw_prediction, out1, out2, n_threads)
+
+
+def _number(fn, min_seconds):
+    t0 = time.perf_counter()
+    fn()
+    elapsed = time.perf_counter() - t0
+    return max(1, math.ceil(min_seconds / max(elapsed, 1e-9)))
+
+
+def ratio_of_medians(fn, floor_fn, rounds=5, min_seconds=0.01):
+    """Median time of ``fn`` over the median time of ``floor_fn``.
+
+    The two are timed alternately in the same ``rounds`` (so that a drift of
+    the machine hits both alike), each measurement looping the call until it
+    lasts at least ``min_seconds``.  Both are called once first (warm-up).
+    """
+    number = {f: _number(f, min_seconds) for f in (fn, floor_fn)}
+    times = {fn: [], floor_fn: []}
+    for _ in range(rounds):
+        for f in (fn, floor_fn):
+            t0 = time.perf_counter()
+            for _ in range(number[f]):
+                f()
+            times[f].append((time.perf_counter() - t0) / number[f])
+    return statistics.median(times[fn]) / statistics.median(times[floor_fn])
