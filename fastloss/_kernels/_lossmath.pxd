@@ -210,8 +210,11 @@ cdef inline lgh_t tweedie_lgh(real y, real r, double power, double p1) noexcept 
     # dominant exponential F (A for p < 1, B for p > 2), so that
     # A = F * u and B = F * v with u, v <= 1, and the bracket stays finite.
     # Everywhere else F = 1 (for 1 < p < 2 the terms have the same sign and
-    # cannot cancel to NaN).  All three exponentials are always evaluated (as
-    # selects), which keeps the loop vectorisable.
+    # cannot cancel to NaN).  Every case needs just two exponentials,
+    # E1 = exp(s1 r) and E2 = exp(s2 r), chosen by selects (vectorisable):
+    #   plain: F = 1,  u = E1 (s1 = 2-p), v = E2 (s2 = 1-p)
+    #   fac_a: F = E1 (s1 = 2-p), u = 1,  v = E2 (s2 = -1)
+    #   fac_b: F = E1 (s1 = 1-p), u = E2 (s2 = 1), v = 1
     cdef lgh_t t
     cdef real one = 1.0
     cdef real a = <real> (2.0 - power)
@@ -220,9 +223,11 @@ cdef inline lgh_t tweedie_lgh(real y, real r, double power, double p1) noexcept 
     cdef real ib = <real> (1.0 / (1.0 - power))
     cdef bint fac_a = (power < 1.0) & (r > 0)
     cdef bint fac_b = (power > 2.0) & (r < 0)
-    cdef real F = xexp((a if fac_a else (b if fac_b else 0)) * r)
-    cdef real u = xexp((0 if fac_a else (one if fac_b else a)) * r)
-    cdef real v = xexp((-one if fac_a else (0 if fac_b else b)) * r)
+    cdef real E1 = xexp((b if fac_b else a) * r)
+    cdef real E2 = xexp((-one if fac_a else (one if fac_b else b)) * r)
+    cdef real F = E1 if (fac_a | fac_b) else one
+    cdef real u = one if fac_a else (E2 if fac_b else E1)
+    cdef real v = one if fac_b else E2
     cdef real yv = 0 if y == 0 else y * v
     t.loss = F * (u * ia - yv * ib)
     t.grad = F * (u - yv)
