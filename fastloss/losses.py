@@ -286,17 +286,20 @@ class BaseLoss:
         return self.interval_y_pred.includes(y)
 
     def _first_bad_y(self, y):
-        """Index of the first y outside interval_y_true (NaN counts as inside)."""
+        """Index of the first y outside interval_y_true (NaN counts as inside).
+
+        Only the error path calls it, after the kernel counted bad values.
+        Infinite bounds are not checked (as in the kernels).
+        """
         iv = self.interval_y_true
-        low = (y < iv.low) if iv.low_inclusive else (y <= iv.low)
-        high = (y > iv.high) if iv.high_inclusive else (y >= iv.high)
-        if not math.isinf(iv.low) or not math.isinf(iv.high):
-            bad = (low if not math.isinf(iv.low) else False) | (
-                high if not math.isinf(iv.high) else False
-            )
-            idx = np.flatnonzero(bad)
-            if idx.size:
-                return int(idx[0])
+        bad = np.zeros(y.shape, dtype=bool)
+        if not math.isinf(iv.low):
+            bad |= (y < iv.low) if iv.low_inclusive else (y <= iv.low)
+        if not math.isinf(iv.high):
+            bad |= (y > iv.high) if iv.high_inclusive else (y >= iv.high)
+        idx = np.flatnonzero(bad)
+        if idx.size:
+            return int(idx[0])
         return None
 
     def _domain_error(self, y):
@@ -552,7 +555,8 @@ class BaseLoss:
                 y, raw, sw, reduction, n_threads, check_input, gradient=outs.kernel[0]
             )
             return value, outs.finish()[0]
-        outs = _Outputs(raw.dtype,
+        outs = _Outputs(
+            raw.dtype,
             [("loss_out", loss_out, y.shape), ("gradient_out", gradient_out, raw.shape)],
             check_input,
         )
@@ -594,7 +598,8 @@ class BaseLoss:
             For the multinomial loss, the hessian is the diagonal in the classes.
         """
         y, raw, sw = self._prepare(y_true, raw_prediction, sample_weight, check_input)
-        outs = _Outputs(raw.dtype,
+        outs = _Outputs(
+            raw.dtype,
             [("gradient_out", gradient_out, raw.shape), ("hessian_out", hessian_out, raw.shape)],
             check_input,
         )
@@ -1262,7 +1267,8 @@ class HalfMultinomialLoss(BaseLoss):
         proba : array of shape (n_samples, n_classes)
         """
         y, raw, sw = self._prepare(y_true, raw_prediction, sample_weight, check_input)
-        outs = _Outputs(raw.dtype,
+        outs = _Outputs(
+            raw.dtype,
             [("gradient_out", gradient_out, raw.shape), ("proba_out", proba_out, raw.shape)],
             check_input,
         )
