@@ -85,10 +85,14 @@ _BAD_KINDS = {
 # ---------------------------------------------------------------------------
 
 
-def _resolve_n_threads(n_threads, work):
-    """Validate ``n_threads`` and turn it into a positive int for the kernel."""
+def _resolve_n_threads(n_threads, work, min_work=AUTO_THREADS_MIN_WORK):
+    """Validate ``n_threads`` and turn it into a positive int for the kernel.
+
+    ``None`` gives one thread when ``work < min_work`` (the caller's measured
+    threshold), else the OpenMP maximum; -1 gives the OpenMP maximum.
+    """
     if n_threads is None:
-        if work < AUTO_THREADS_MIN_WORK:
+        if work < min_work:
             return 1
         return max(1, _k.openmp_max_threads())
     if isinstance(n_threads, (bool, np.bool_)) or not isinstance(

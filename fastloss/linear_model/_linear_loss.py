@@ -18,7 +18,6 @@ or a scipy.sparse matrix (used as CSR; scipy is imported only when X is one).
 """
 
 import importlib
-import numbers
 import os
 import sys
 
@@ -70,34 +69,14 @@ _MODE = _lk.MODE_NAMES
 # multiply-adds.
 _AUTO_THREADS_MIN_WORK = 100_000
 
+# n_threads is validated and resolved as for the loss objects.
+from fastloss.losses import _resolve_n_threads  # noqa: E402
+
 
 def _is_sparse(X):
     """True for a scipy.sparse matrix or array, without importing scipy."""
     sp = sys.modules.get("scipy.sparse")
     return sp is not None and sp.issparse(X)
-
-
-def _resolve_n_threads(n_threads, work):
-    if n_threads is None:
-        if work < _AUTO_THREADS_MIN_WORK:
-            return 1
-        n_threads = -1
-    if isinstance(n_threads, (bool, np.bool_)) or not isinstance(
-        n_threads, numbers.Integral
-    ):
-        raise ValueError(
-            f"n_threads must be None, -1 or a positive int; got {n_threads!r}."
-        )
-    n_threads = int(n_threads)
-    if n_threads == -1:
-        from fastloss._kernels import _loss as _k
-
-        return max(1, int(_k.openmp_max_threads()))
-    if n_threads < 1:
-        raise ValueError(
-            f"n_threads must be None, -1 or a positive int; got {n_threads}."
-        )
-    return n_threads
 
 
 class _Data:
@@ -290,7 +269,9 @@ class LinearModelLoss:
         K = self._K
         d = data.d
         W, b = self._wb(coef) if Wb is None else Wb
-        nt = _resolve_n_threads(n_threads, data.n * max(d, 1) * K)
+        nt = _resolve_n_threads(
+            n_threads, data.n * max(d, 1) * K, min_work=_AUTO_THREADS_MIN_WORK
+        )
         tile = _lk.tile_rows(d, data.itemsize, data.layout)
         chunk = _lk.chunk_rows(d, K, tile)
         n_chunks = -(-data.n // chunk)
