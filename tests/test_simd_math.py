@@ -143,3 +143,34 @@ def test_every_variant_matches_the_reference(isa):
         scale = np.abs(rlo) + np.abs(y * raw) + 1
         np.testing.assert_array_less(np.abs(lo - rlo), 1e-12 * scale, err_msg=f"{isa} {name} loss")
         np.testing.assert_array_less(np.abs(g - rg), 1e-12 * (np.abs(rg) + np.abs(y) + 1), err_msg=f"{isa} {name} gradient")
+
+
+@pytest.mark.parametrize("isa", VARIANTS)
+def test_exp_nonpos(isa):
+    """The softmax's exp for x <= 0: 2 ulp wherever the result is normal,
+    0 or a subnormal (absolute error < 2^-1022) below that, C99 special values."""
+    mod = load(isa)
+    rng = np.random.default_rng(3)
+    lowest_normal = -1022 * np.log(2.0)          # exp(x) >= 2^-1022 above this
+    x = np.concatenate([
+        rng.uniform(lowest_normal, 0.0, 2000),
+        np.linspace(-50, 0, 201),
+        -np.exp(rng.uniform(-40, 0, 300)),       # tiny |x|: exp(x) just below 1
+        [0.0, -0.0, lowest_normal + 1e-9, -5e-324],
+    ])
+    out = np.empty_like(x)
+    mod._vec_exp_nonpos(x, out)
+    errs = _ulp_errors(out, x, "exp", np.float64)
+    worst = int(np.argmax(errs))
+    assert errs[worst] <= MAX_ULP, f"{isa} exp_nonpos({x[worst]!r}): {errs[worst]:.2f} ulp"
+
+    tail = np.concatenate([np.linspace(-745.2, lowest_normal, 400), [-1000.0, -1e300]])
+    got = np.empty_like(tail)
+    mod._vec_exp_nonpos(tail, got)
+    exact = np.array([float(mpmath.exp(mpmath.mpf(float(v)))) for v in tail])
+    assert np.all(np.abs(got - exact) < np.finfo(np.float64).tiny)
+
+    special = np.array([-np.inf, np.nan, 0.0])
+    got = np.empty_like(special)
+    mod._vec_exp_nonpos(special, got)
+    np.testing.assert_array_equal(got, [0.0, np.nan, 1.0])

@@ -47,6 +47,7 @@ ctypedef fused real:
 
 cdef extern from "simd_math.h" nogil:
     double fl_exp(double x)
+    double fl_exp_nonpos(double x)
     float fl_expf(float x)
     double fl_log(double x)
     float fl_logf(float x)
@@ -369,51 +370,87 @@ cdef inline double multinomial_hess(double proba) noexcept nogil:
     return proba * (1.0 - proba)
 
 
+# Rows whose softmax is computed together by multinomial_rows: the row maxima
+# and sums run as loops over these rows (vectorised across rows), and the
+# exponentials as one flat loop over MN_ROWS * n_classes values.  16 rows x 10
+# classes = 1.3 KiB, in L1.  Measured (Zen 4, AVX-512, 10 classes): 16 rows
+# beat 32 by ~15% and row-at-a-time by 2x.
+cdef enum:
+    MN_ROWS = 16
+
+
 cdef inline void multinomial_rows(
     const floating_in* raw, Py_ssize_t row_stride, Py_ssize_t class_stride,
     Py_ssize_t n_rows, Py_ssize_t n_classes, const int* labels,
-    double* loss, double* proba,
+    double* loss, double* expo, double* inv, double* xbuf,
 ) noexcept nogil:
-    # For n_rows rows of raw predictions (row r, class k at
-    # raw[r * row_stride + k * class_stride]), fill proba[r * n_classes + k] =
-    # softmax(raw_r)[k] and loss[r] = logsumexp(raw_r) - raw_r[label_r]
-    # (unweighted).  labels[r] < 0 (invalid) gives NaN in row r, and raw is
-    # then not indexed by it.
+    # For n_rows <= MN_ROWS rows of raw predictions (row r, class k at
+    # raw[r * row_stride + k * class_stride]), fill loss[r] = logsumexp(raw_r)
+    # - raw_r[label_r] (unweighted) and the softmax in two factors:
+    #     softmax(raw_r)[k] = expo[r * n_classes + k] * inv[r]
+    # (left unmultiplied, so that callers apply inv as they write their
+    # outputs instead of in a pass of their own).  labels[r] < 0 (invalid)
+    # gives NaN in row r (loss and inv), and raw is then not indexed by it.
+    # expo and xbuf hold MN_ROWS * n_classes doubles, inv MN_ROWS.
     #
-    # Computed as log(sum_k exp(x_k)) - x_label with x = raw - max_k raw: no exp
-    # overflows and the largest term is exp(0) = 1.  The rows are first
-    # gathered (minus their maximum) into proba, so that the exponentials run
-    # as one flat loop over n_rows * n_classes contiguous values, which the
-    # compiler vectorises; the same steps run for any layout of raw, so C- and
-    # F-ordered inputs give the same bits.
+    # Computed as (m - x_label) + log(sum_k exp(x_k - m)) with m = max_k x_k:
+    # no exp overflows, the largest term is exp(0) = 1 and the sum is in
+    # [1, n_classes].  x_k - m <= 0, so the cheaper fl_exp_nonpos serves; it
+    # flushes terms below 2^-1022.5 to 0 (a probability that small, next to
+    # the largest, 1 / sum >= 1 / n_classes, changes nothing else).
+    #
+    # Every step runs over all MN_ROWS rows with constant trip counts (a short
+    # last block is padded with zero rows, whose results are dropped), which
+    # is what lets GCC vectorise the maxima and sums across rows.  The same
+    # steps run for any layout of raw, so C- and F-ordered input give the
+    # same bits.
     cdef Py_ssize_t r, k, j
-    cdef double m, s, inv, v
-    cdef Py_ssize_t total = n_rows * n_classes
+    cdef Py_ssize_t K = n_classes
+    cdef const double* x
+    cdef double v
+    cdef double m[MN_ROWS]
+    cdef double s[MN_ROWS]
+    # 1. x: the rows as a row-major (MN_ROWS, K) block of doubles.
+    if floating_in is double and class_stride == 1 and row_stride == K and n_rows == MN_ROWS:
+        x = raw
+    else:
+        if class_stride == 1:
+            for r in range(n_rows):
+                for k in range(K):
+                    xbuf[r * K + k] = raw[r * row_stride + k]
+        else:
+            for r in range(n_rows):
+                for k in range(K):
+                    xbuf[r * K + k] = raw[r * row_stride + k * class_stride]
+        for j in range(n_rows * K, MN_ROWS * K):
+            xbuf[j] = 0.0
+        x = xbuf
+    # 2. Row maxima.
+    for r in range(MN_ROWS):
+        m[r] = x[r * K]
+    for k in range(1, K):
+        for r in range(MN_ROWS):
+            v = x[r * K + k]
+            m[r] = v if v > m[r] else m[r]
+    # 3. Exponentials.
+    for r in range(MN_ROWS):
+        for k in range(K):
+            expo[r * K + k] = x[r * K + k] - m[r]
+    for j in range(MN_ROWS * K):
+        expo[j] = fl_exp_nonpos(expo[j])
+    # 4. Row sums, in class order.
+    for r in range(MN_ROWS):
+        s[r] = expo[r * K]
+    for k in range(1, K):
+        for r in range(MN_ROWS):
+            s[r] = s[r] + expo[r * K + k]
+    # 5. Losses and 1 / sums (the log and division vectorised across rows).
+    for r in range(MN_ROWS):
+        inv[r] = 1.0 / s[r]
+        s[r] = fl_log(s[r])
     for r in range(n_rows):
-        m = raw[r * row_stride]
-        for k in range(1, n_classes):
-            v = raw[r * row_stride + k * class_stride]
-            m = v if v > m else m
-        for k in range(n_classes):
-            proba[r * n_classes + k] = raw[r * row_stride + k * class_stride] - m
-        loss[r] = -proba[r * n_classes + labels[r]] if labels[r] >= 0 else NAN
-    for j in range(total):
-        proba[j] = fl_exp(proba[j])
-    for r in range(n_rows):
-        s = 0.0
-        for k in range(n_classes):
-            s += proba[r * n_classes + k]
-        inv = 1.0 / s if labels[r] >= 0 else NAN
-        loss[r] += fl_log(s)
-        for k in range(n_classes):
-            proba[r * n_classes + k] *= inv
-
-
-cdef inline double multinomial_row(
-    const floating_in* raw, Py_ssize_t stride, Py_ssize_t n_classes,
-    int label, double* proba,
-) noexcept nogil:
-    # One row of multinomial_rows: fills proba[k] and returns the loss.
-    cdef double loss
-    multinomial_rows(raw, 0, stride, 1, n_classes, &label, &loss, proba)
-    return loss
+        if labels[r] >= 0:
+            loss[r] = (m[r] - x[r * K + labels[r]]) + s[r]
+        else:
+            loss[r] = NAN
+            inv[r] = NAN

@@ -51,6 +51,30 @@ static inline float fl_from_bitsf(uint32_t u) { float x; memcpy(&x, &u, 4); retu
 /* ------------------------------------------------------------------------ */
 
 /*
+ * exp(r) for |r| <= ln(2)/2, as 1 + (r + r^2 q(r)).
+ * q is the degree-9 Chebyshev fit (near-minimax) of (exp(r) - 1 - r) / r^2
+ * on [-ln(2)/2, ln(2)/2], by mpmath.chebyfit at 200 bits, rounded to double:
+ * tools/fit_exp_poly.py prints these coefficients and checks that, with the
+ * rounded coefficients, 1 + r + r^2 q(r) is within 1.6e-17 (0.14 ulp) of
+ * exp(r) over the interval.  (It replaced the Taylor series to r^13: two
+ * fewer multiply-adds for the same accuracy.)
+ */
+FL_INLINE double fl_exp_poly(double r)
+{
+    double q = 2.5100375832561234e-08;
+    q = FL_FMA(q, r, 2.7620075879983367e-07);
+    q = FL_FMA(q, r, 2.7557268480310024e-06);
+    q = FL_FMA(q, r, 2.4801521322368692e-05);
+    q = FL_FMA(q, r, 0.00019841269863040545);
+    q = FL_FMA(q, r, 0.0013888888917196719);
+    q = FL_FMA(q, r, 0.008333333333330065);
+    q = FL_FMA(q, r, 0.041666666666624164);
+    q = FL_FMA(q, r, 0.16666666666666669);
+    q = FL_FMA(q, r, 0.5000000000000001);
+    return FL_FMA(q, r * r, r) + 1.0;
+}
+
+/*
  * exp(x) = 2^n * exp(r),  n = round(x / ln 2),  r = x - n ln 2,  |r| <= ln(2)/2.
  * - n ln 2 is subtracted in two parts (Cody & Waite): LN2_HI is ln 2 cut to 32
  *   significant bits, so n * LN2_HI is exact for |n| < 2^21; LN2_LO = ln 2 -
@@ -58,8 +82,7 @@ static inline float fl_from_bitsf(uint32_t u) { float x; memcpy(&x, &u, 4); retu
  * - round() is the 1.5 * 2^52 shift trick: x * log2(e) + SHIFT rounds to an
  *   integer held in the low mantissa bits (valid for |n| < 2^51); 2^n is built
  *   from those bits by a shift, with no integer <-> double conversion.
- * - exp(r) is its Taylor series to r^13 (coefficients 1/k!): the remainder is
- *   below (ln2/2)^14 / 14! = 4.2e-18, i.e. < 0.04 ulp of exp(r) >= 0.7.
+ * - exp(r) = 1 + r + r^2 q(r), q a degree-9 polynomial (fl_exp_poly).
  * - 2^n is applied as 2^(n/2) * 2^(n - n/2): both factors are normal doubles
  *   for every n in [-1076, 1024], so results that overflow become inf and
  *   results in the subnormal range are rounded once, at the last multiply.
@@ -82,21 +105,7 @@ FL_INLINE double fl_exp(double x)
     double nd = t - SHIFT;
     double r = FL_FMA(nd, -LN2_HI, xc);
     r = FL_FMA(nd, -LN2_LO, r);
-    /* Taylor series of exp(r), Horner form; coefficients 1/13! ... 1/2! */
-    double p = 1.6059043836821613e-10;                 /* 1/13! */
-    p = FL_FMA(p, r, 2.08767569878681e-09);            /* 1/12! */
-    p = FL_FMA(p, r, 2.505210838544172e-08);           /* 1/11! */
-    p = FL_FMA(p, r, 2.755731922398589e-07);           /* 1/10! */
-    p = FL_FMA(p, r, 2.7557319223985893e-06);          /* 1/9!  */
-    p = FL_FMA(p, r, 2.48015873015873e-05);            /* 1/8!  */
-    p = FL_FMA(p, r, 0.0001984126984126984);           /* 1/7!  */
-    p = FL_FMA(p, r, 0.001388888888888889);            /* 1/6!  */
-    p = FL_FMA(p, r, 0.008333333333333333);            /* 1/5!  */
-    p = FL_FMA(p, r, 0.041666666666666664);            /* 1/4!  */
-    p = FL_FMA(p, r, 0.16666666666666666);             /* 1/3!  */
-    p = FL_FMA(p, r, 0.5);                             /* 1/2!  */
-    p = FL_FMA(p, r * r, r);                           /* r + r^2 * (...) */
-    p = p + 1.0;
+    double p = fl_exp_poly(r);
     /* n = n1 + n2 with n1 = round(n / 2): both scale factors are normal. */
     double t1 = FL_FMA(nd, 0.5, SHIFT_BIAS);
     double n1d = t1 - SHIFT_BIAS;
@@ -104,6 +113,33 @@ FL_INLINE double fl_exp(double x)
     double s1 = fl_from_bits(fl_bits(t1) << 52);
     double s2 = fl_from_bits(fl_bits(t2) << 52);
     return (p * s1) * s2;
+}
+
+/*
+ * exp(x) for x <= 0 (or NaN), cheaper than fl_exp: the softmax of the
+ * multinomial loss needs only exp(raw - max(raw)) <= 1.
+ * - One scale factor instead of two: x is clamped below at -709.43, so
+ *   n = round(x / ln 2) >= -1023 and the biased exponent n + 1023 fits its
+ *   field; n = -1023 gives the factor 0.0.
+ * - So results below 2^-1022.5 (x < -708.7436) are flushed to 0, and results
+ *   in [2^-1022.5, 2^-1022) are rounded once to a subnormal by the last
+ *   multiply.  Everything >= 2^-1022 is as accurate as fl_exp (<= 2 ulp).
+ * It is exact in the same way up to x = 709.43 (n <= 1023), but n is not
+ * clamped above, so larger x gives garbage: callers pass x <= 0 only.
+ * NaN gives NaN, -inf gives 0.
+ */
+FL_INLINE double fl_exp_nonpos(double x)
+{
+    const double LOG2E = 1.4426950408889634;
+    const double LN2_HI = 0x1.62e42fee00000p-1;
+    const double LN2_LO = 0x1.a39ef35793c76p-33;
+    const double SHIFT_BIAS = 0x1.8p52 + 1023.0;
+    double xc = x < -709.43 ? -709.43 : x;
+    double t = FL_FMA(xc, LOG2E, SHIFT_BIAS);
+    double nd = t - SHIFT_BIAS;
+    double r = FL_FMA(nd, -LN2_HI, xc);
+    r = FL_FMA(nd, -LN2_LO, r);
+    return fl_exp_poly(r) * fl_from_bits(fl_bits(t) << 52);
 }
 
 /*
