@@ -369,13 +369,18 @@ cdef inline int multinomial_label(double y, Py_ssize_t n_classes) noexcept nogil
     return -1
 
 
-cdef inline double multinomial_grad(double proba, bint is_label) noexcept nogil:
-    return proba - (1.0 if is_label else 0.0)
+# In the compute precision (float32 input stays float32: no conversions in
+# the output loops).
+cdef inline real multinomial_grad(real proba, bint is_label) noexcept nogil:
+    cdef real one = 1.0
+    cdef real zero = 0.0
+    return proba - (one if is_label else zero)
 
 
-cdef inline double multinomial_hess(double proba) noexcept nogil:
+cdef inline real multinomial_hess(real proba) noexcept nogil:
     # Diagonal of the Hessian in the classes (as scikit-learn).
-    return proba * (1.0 - proba)
+    cdef real one = 1.0
+    return proba * (one - proba)
 
 
 # Rows whose softmax is computed together by multinomial_rows: the row maxima
