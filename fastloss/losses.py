@@ -163,6 +163,11 @@ def _check_out(name, out, shape):
         out = out[:, 0]
     if out.shape != shape:
         raise ValueError(f"{name} must have shape {shape}; got shape {out.shape}.")
+    if any(st % out.itemsize for st in out.strides):
+        raise ValueError(
+            f"{name} has strides {out.strides} that are not multiples of its "
+            f"item size ({out.itemsize}); the kernels index whole elements."
+        )
     return out
 
 
@@ -355,8 +360,8 @@ class BaseLoss:
         if self.is_multiclass:
             # Any strides are fine for the kernel; only the dtype and the byte
             # order must match.
-            if raw.dtype != dtype:
-                raw = raw.astype(dtype)
+            if raw.dtype != dtype or any(st % raw.itemsize for st in raw.strides):
+                raw = raw.astype(dtype)   # (a copy has whole-element strides)
         else:
             raw = np.ascontiguousarray(raw, dtype=dtype)
         if sw is not None:

@@ -759,3 +759,21 @@ def test_empty_input(cfg):
             assert r == 0.0 and type(r) is float
             r, g = loss.loss_gradient(y, raw, weights, reduction=red)
             assert r == 0.0 and g.shape == grad_shape
+
+
+def test_misaligned_strides():
+    """Arrays whose strides are not whole elements (possible with np.ndarray on
+    a byte buffer) are never indexed by the kernels as if they were: raw is
+    copied, an output raises."""
+    import fastloss
+
+    loss = fastloss.HalfMultinomialLoss(n_classes=3)
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 5).astype(float)
+    raw = rng.standard_normal((5, 3))
+    buf = np.zeros(5 * 28 + 8, dtype=np.uint8)
+    odd = np.ndarray((5, 3), dtype=np.float64, buffer=buf, offset=1, strides=(28, 8))
+    odd[...] = raw
+    np.testing.assert_array_equal(loss.loss(y, odd), loss.loss(y, raw))
+    with pytest.raises(ValueError, match="gradient_out has strides"):
+        loss.gradient(y, raw, gradient_out=odd)
