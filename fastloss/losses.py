@@ -148,6 +148,12 @@ def _squeeze_column(name, x, ndim_expected=1):
     )
 
 
+def _partial_strides(a):
+    """Whether a stride of ``a`` is not a whole number of elements (possible
+    with np.ndarray on a byte buffer); the kernels index whole elements."""
+    return any(st % a.itemsize for st in a.strides)
+
+
 def _check_out(name, out, shape):
     """Check a user-supplied output array; O(1)."""
     if not isinstance(out, np.ndarray):
@@ -163,7 +169,7 @@ def _check_out(name, out, shape):
         out = out[:, 0]
     if out.shape != shape:
         raise ValueError(f"{name} must have shape {shape}; got shape {out.shape}.")
-    if any(st % out.itemsize for st in out.strides):
+    if _partial_strides(out):
         raise ValueError(
             f"{name} has strides {out.strides} that are not multiples of its "
             f"item size ({out.itemsize}); the kernels index whole elements."
@@ -360,7 +366,7 @@ class BaseLoss:
         if self.is_multiclass:
             # Any strides are fine for the kernel; only the dtype and the byte
             # order must match.
-            if raw.dtype != dtype or any(st % raw.itemsize for st in raw.strides):
+            if raw.dtype != dtype or _partial_strides(raw):
                 raw = raw.astype(dtype)   # (a copy has whole-element strides)
         else:
             raw = np.ascontiguousarray(raw, dtype=dtype)

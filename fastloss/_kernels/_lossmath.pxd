@@ -407,11 +407,11 @@ cdef inline void multinomial_rows(
     # expo and xbuf hold MN_ROWS * n_classes values, inv MN_ROWS.
     #
     # The compute precision is the input's: float32 input is computed in
-    # float32 (16 lanes per AVX-512 vector instead of 8), with fl_expf.  The
-    # float32 results are within 4 float32 ulp of the float64 computation
-    # except where the loss is near 0 (the label's probability near 1: the
-    # loss is then log(s) with s = 1 + tiny, absolute error ~ 1 float32 ulp
-    # of 1); tests/test_accuracy_ulp.py checks this.
+    # float32 (16 lanes per AVX-512 vector instead of 8), with fl_expf.
+    # x - m is then rounded to float32 before the exponential, so a
+    # probability far below the largest carries a relative error of about
+    # |x - m| * 2^-24: the float32 results are within 4 float32 ulp of
+    # max(|value|, 1) of the float64 computation (tests/test_accuracy_ulp.py).
     #
     # Computed as (m - x_label) + log(sum_k exp(x_k - m)) with m = max_k x_k:
     # no exp overflows, the largest term is exp(0) = 1 and the sum is in
@@ -434,14 +434,9 @@ cdef inline void multinomial_rows(
     if class_stride == 1 and row_stride == K and n_rows == MN_ROWS:
         x = raw
     else:
-        if class_stride == 1:
-            for r in range(n_rows):
-                for k in range(K):
-                    xbuf[r * K + k] = raw[r * row_stride + k]
-        else:
-            for r in range(n_rows):
-                for k in range(K):
-                    xbuf[r * K + k] = raw[r * row_stride + k * class_stride]
+        for r in range(n_rows):
+            for k in range(K):
+                xbuf[r * K + k] = raw[r * row_stride + k * class_stride]
         for j in range(n_rows * K, MN_ROWS * K):
             xbuf[j] = 0.0
         x = xbuf

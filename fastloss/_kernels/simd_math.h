@@ -50,6 +50,23 @@ static inline float fl_from_bitsf(uint32_t u) { float x; memcpy(&x, &u, 4); retu
 /* exp                                                                       */
 /* ------------------------------------------------------------------------ */
 
+/* ln 2 in two parts (Cody & Waite): FL_LN2_HI is ln 2 cut to 32 significant
+   bits, so n * FL_LN2_HI is exact for |n| < 2^21; FL_LN2_LO = ln 2 - FL_LN2_HI
+   rounded to double (both computed with mpmath at 200 bits).  Shared by the
+   exp reduction and the log reconstruction. */
+#define FL_LN2_HI 0x1.62e42fee00000p-1                 /* 0.6931471803691238 */
+#define FL_LN2_LO 0x1.a39ef35793c76p-33                /* 1.9082149292705877e-10 */
+
+/* The reduction of exp: *t = x log2(e) + shift holds n = round(x / ln 2) in
+   its low mantissa bits (the shift trick, see fl_exp), *nd = n as a double,
+   and the result is r = x - n ln 2, |r| <= ln(2)/2. */
+FL_INLINE double fl_exp_reduce(double x, double shift, double *t, double *nd)
+{
+    *t = FL_FMA(x, 1.4426950408889634, shift);         /* log2(e) */
+    *nd = *t - shift;
+    return FL_FMA(*nd, -FL_LN2_LO, FL_FMA(*nd, -FL_LN2_HI, x));
+}
+
 /*
  * exp(r) for |r| <= ln(2)/2, as 1 + (r + r^2 q(r)).
  * q is the degree-9 Chebyshev fit (near-minimax) of (exp(r) - 1 - r) / r^2
@@ -62,9 +79,9 @@ static inline float fl_from_bitsf(uint32_t u) { float x; memcpy(&x, &u, 4); retu
 FL_INLINE double fl_exp_poly(double r)
 {
     /* Estrin's scheme (pairs, then r^2, r^4, r^8), not Horner's: the
-       dependency chain is 4 multiply-adds deep instead of 10, which matters
-       in the binomial and Tweedie loops, where the chain, not the number of
-       operations, limits the speed. */
+       dependency chain is 4 multiply-adds deep instead of 10, for one more
+       multiply.  Measured (Zen 4, in-process A/B): binomial float64 ~5%
+       faster, Poisson and Tweedie unchanged. */
     double r2 = r * r;
     double r4 = r2 * r2;
     double p01 = FL_FMA(0.16666666666666669, r, 0.5000000000000001);
@@ -80,9 +97,8 @@ FL_INLINE double fl_exp_poly(double r)
 
 /*
  * exp(x) = 2^n * exp(r),  n = round(x / ln 2),  r = x - n ln 2,  |r| <= ln(2)/2.
- * - n ln 2 is subtracted in two parts (Cody & Waite): LN2_HI is ln 2 cut to 32
- *   significant bits, so n * LN2_HI is exact for |n| < 2^21; LN2_LO = ln 2 -
- *   LN2_HI rounded to double (both computed with mpmath at 200 bits).
+ * - n ln 2 is subtracted in two parts (Cody & Waite: FL_LN2_HI, FL_LN2_LO),
+ *   by fl_exp_reduce.
  * - round() is the 1.5 * 2^52 shift trick: x * log2(e) + SHIFT rounds to an
  *   integer held in the low mantissa bits (valid for |n| < 2^51); 2^n is built
  *   from those bits by a shift, with no integer <-> double conversion.
@@ -95,9 +111,6 @@ FL_INLINE double fl_exp_poly(double r)
  */
 FL_INLINE double fl_exp(double x)
 {
-    const double LOG2E = 1.4426950408889634;          /* 1 / ln 2 */
-    const double LN2_HI = 0x1.62e42fee00000p-1;       /* 0.6931471803691238 */
-    const double LN2_LO = 0x1.a39ef35793c76p-33;      /* 1.9082149292705877e-10 */
     const double SHIFT = 0x1.8p52;
     /* SHIFT + 1023: after adding it to an integer n, the low 12 bits of the
        result hold n + 1023, so (bits << 52) is the double 2^n.  This keeps
@@ -105,11 +118,8 @@ FL_INLINE double fl_exp(double x)
        which SSE2 has (64-bit int <-> double conversions it has not). */
     const double SHIFT_BIAS = 0x1.8p52 + 1023.0;
     double xc = x < -746.0 ? -746.0 : (x > 710.0 ? 710.0 : x);
-    double t = FL_FMA(xc, LOG2E, SHIFT);
-    double nd = t - SHIFT;
-    double r = FL_FMA(nd, -LN2_HI, xc);
-    r = FL_FMA(nd, -LN2_LO, r);
-    double p = fl_exp_poly(r);
+    double t, nd;
+    double p = fl_exp_poly(fl_exp_reduce(xc, SHIFT, &t, &nd));
     /* n = n1 + n2 with n1 = round(n / 2): both scale factors are normal. */
     double t1 = FL_FMA(nd, 0.5, SHIFT_BIAS);
     double n1d = t1 - SHIFT_BIAS;
@@ -134,16 +144,11 @@ FL_INLINE double fl_exp(double x)
  */
 FL_INLINE double fl_exp_nonpos(double x)
 {
-    const double LOG2E = 1.4426950408889634;
-    const double LN2_HI = 0x1.62e42fee00000p-1;
-    const double LN2_LO = 0x1.a39ef35793c76p-33;
-    const double SHIFT_BIAS = 0x1.8p52 + 1023.0;
+    const double SHIFT_BIAS = 0x1.8p52 + 1023.0;       /* as in fl_exp */
     double xc = x < -709.43 ? -709.43 : x;
-    double t = FL_FMA(xc, LOG2E, SHIFT_BIAS);
-    double nd = t - SHIFT_BIAS;
-    double r = FL_FMA(nd, -LN2_HI, xc);
-    r = FL_FMA(nd, -LN2_LO, r);
-    return fl_exp_poly(r) * fl_from_bits(fl_bits(t) << 52);
+    double t, nd;
+    double p = fl_exp_poly(fl_exp_reduce(xc, SHIFT_BIAS, &t, &nd));
+    return p * fl_from_bits(fl_bits(t) << 52);
 }
 
 /*
@@ -195,8 +200,6 @@ FL_INLINE float fl_expf(float x)
    fl_log, shared with fl_log1p_unit. */
 FL_INLINE double fl_log_reduced(double m, double kd)
 {
-    const double LN2_HI = 0x1.62e42fee00000p-1;
-    const double LN2_LO = 0x1.a39ef35793c76p-33;
     double f = m - 1.0;
     double s = f / (2.0 + f);
     double z = s * s;
@@ -214,7 +217,7 @@ FL_INLINE double fl_log_reduced(double m, double kd)
     double a8x = FL_FMA(0.08695652173913043, z2, a89);                /* 2/23 */
     double R = FL_FMA(FL_FMA(a8x, z4, a47), z4, a03) * z;
     double hfsq = 0.5 * f * f;
-    return kd * LN2_HI - ((hfsq - FL_FMA(s, hfsq + R, kd * LN2_LO)) - f);
+    return kd * FL_LN2_HI - ((hfsq - FL_FMA(s, hfsq + R, kd * FL_LN2_LO)) - f);
 }
 
 FL_INLINE double fl_log(double x)
