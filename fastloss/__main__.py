@@ -5,7 +5,10 @@ Commands
 bench
     Time the fused ``loss_gradient`` of every loss against its memory floor,
     the NumPy reference, scikit-learn and PyTorch and print a table (see
-    :mod:`fastloss._bench`).
+    :mod:`fastloss._bench`).  ``--mode linear`` times
+    ``LinearModelLoss.loss_gradient`` against one streaming read of X
+    (:mod:`fastloss._bench_linear`); ``--mode fits`` fits fastloss's and
+    scikit-learn's estimators side by side (:mod:`fastloss._bench_fit`).
 """
 
 import argparse
@@ -42,7 +45,23 @@ Progress is shown on stderr, the table on stdout.
 
 The default run takes 25-60 s on a 2-core machine (the multinomial loss and
 the NumPy reference dominate; --n 1e7 takes about ten times longer). Timings on a busy machine are
-unreliable: compare runs made under the same conditions."""
+unreliable: compare runs made under the same conditions.
+
+Other modes (--mode):
+  linear  LinearModelLoss.loss_gradient (the fused one-pass linear-model
+          objective: X @ w, loss, gradient and X.T @ g in one read of X) for
+          the Poisson and binomial losses on C- and F-ordered X, and
+          scikit-learn's LinearModelLoss, against the floor: one streaming
+          read of X. X has --n rows, --n-features columns and --dtype.
+          About 30 s at the defaults.
+  fits    fastloss.linear_model's PoissonRegressor and binary and 10-class
+          LogisticRegression against scikit-learn's, same solver (--solver)
+          and tolerance (--tol), X dense float64, dense float32 and sparse CSR
+          (--x), both libraries limited to --threads threads. Wall time
+          (median of --repeat fits), iteration counts and the largest
+          coefficient difference. Needs scikit-learn and scipy. At --n 1e6
+          (the default) a full run takes about 10 minutes on 2 cores; try
+          --n 1e5 first."""
 
 _BENCH_EPILOG = """\
 examples:
@@ -51,7 +70,34 @@ examples:
   python -m fastloss bench --losses poisson_loss,multinomial_loss --n 1e5
   python -m fastloss bench --no-sklearn --json results.json
   python -m fastloss bench --n 1e7 --plot bench.png
-  python -m fastloss bench --reduction mean"""
+  python -m fastloss bench --reduction mean
+  python -m fastloss bench --mode linear --dtype float32
+  python -m fastloss bench --mode fits --n 1e5 --x dense-f64,sparse"""
+
+
+# --mode fits: CLI names of fastloss._bench_fit's models and kinds of X
+# (kept here so that the parser needs neither scikit-learn nor scipy).
+_FIT_MODELS = {
+    "poisson": "PoissonRegressor",
+    "binary": "LogisticRegression binary",
+    "multinomial": "LogisticRegression 10 classes",
+}
+_FIT_X = {"dense-f64": "dense f64", "dense-f32": "dense f32", "sparse": "sparse"}
+
+# Options that only one mode reads: option -> (dest, default, modes).
+_MODE_ONLY = {
+    "--losses": ("losses", None, ("losses",)),
+    "--plot": ("plot", None, ("losses",)),
+    "--reduction": ("reduction", "none", ("losses",)),
+    "--no-torch": ("no_torch", False, ("losses",)),
+    "--no-sklearn": ("no_sklearn", False, ("losses",)),
+    "--dtype": ("dtype", "float64", ("losses", "linear")),
+    "--n-features": ("n_features", 50, ("linear", "fits")),
+    "--models": ("models", None, ("fits",)),
+    "--x": ("x", None, ("fits",)),
+    "--solver": ("solver", None, ("fits",)),
+    "--tol": ("tol", 1e-4, ("fits",)),
+}
 
 
 def _positive_int(text):
@@ -98,6 +144,8 @@ def build_parser():
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    # --mode fits: the CLI names of fastloss._bench_fit's models and X kinds
+
     bench = commands.add_parser(
         "bench",
         help="time loss_gradient of every loss against its floor, NumPy, "
@@ -105,6 +153,14 @@ def build_parser():
         description=_BENCH_DESCRIPTION,
         epilog=_BENCH_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    bench.add_argument(
+        "--mode",
+        choices=("losses", "linear", "fits"),
+        default="losses",
+        help="'losses': every loss's loss_gradient (default); 'linear': "
+        "LinearModelLoss.loss_gradient against one read of X; 'fits': whole "
+        "estimator fits against scikit-learn's (see below)",
     )
     bench.add_argument(
         "--n",
@@ -131,9 +187,42 @@ def build_parser():
     bench.add_argument(
         "--repeat",
         type=_positive_int,
-        default=5,
+        default=None,
         metavar="R",
-        help="interleaved rounds per loss; the median is reported (default: 5)",
+        help="interleaved rounds per case; the median is reported (default: 5, "
+        "--mode fits: 3)",
+    )
+    bench.add_argument(
+        "--n-features",
+        type=_positive_int,
+        default=50,
+        metavar="D",
+        help="columns of X, --mode linear and fits (default: 50)",
+    )
+    bench.add_argument(
+        "--models",
+        default=None,
+        metavar="NAMES",
+        help="--mode fits: comma-separated models among "
+        f"{','.join(_FIT_MODELS)} (default: all)",
+    )
+    bench.add_argument(
+        "--x",
+        default=None,
+        metavar="KINDS",
+        help="--mode fits: comma-separated kinds of X among "
+        f"{','.join(_FIT_X)} (default: all)",
+    )
+    bench.add_argument(
+        "--solver",
+        default=None,
+        help="--mode fits: solver of both libraries (default: lbfgs)",
+    )
+    bench.add_argument(
+        "--tol",
+        type=float,
+        default=1e-4,
+        help="--mode fits: tolerance of both libraries (default: 1e-4)",
     )
     bench.add_argument(
         "--losses",
@@ -189,7 +278,156 @@ def build_parser():
     return parser
 
 
+def _names(parser, option, text, known):
+    """Parse a comma-separated list of names among ``known`` (a dict)."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in known]
+    if not names or unknown:
+        parser.error(
+            f"{option}: unknown name(s) {unknown or [text]}; valid names are: "
+            f"{', '.join(known)}"
+        )
+    return [known[name] for name in names]
+
+
+def _report(args, mode, repeat, title, table, rows):
+    """Print a --mode linear / fits table; write the JSON file if asked."""
+    print(title)
+    print(table)
+    if args.json is not None:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump({"meta": _meta(args, mode, repeat), "results": rows}, f, indent=2)
+            f.write("\n")
+        print(f"\nresults written to {args.json}")
+    return 0
+
+
+def _meta(args, mode, repeat):
+    """Settings, machine and versions of a --mode linear / fits run."""
+    import platform
+    from datetime import datetime, timezone
+
+    import numpy as np
+
+    from fastloss import _bench
+
+    meta = {
+        "mode": mode,
+        "n_samples": args.n,
+        "n_features": args.n_features,
+        "n_threads": args.threads,
+        "repeat": repeat,
+        "statistic": "median",
+        "seed": args.seed,
+        "cpu_count": os.cpu_count(),
+        "cpu_available": _bench._cpu_available(),
+        "load_average": _bench._load_average(),
+        "platform": platform.platform(),
+        "processor": _bench._processor_name(),
+        "python": platform.python_version(),
+        "versions": {
+            "fastloss": _bench._version("fastloss"),
+            "numpy": np.__version__,
+            "sklearn": _bench._version("scikit-learn"),
+            "scipy": _bench._version("scipy"),
+        },
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    if mode == "linear":
+        meta["dtype"] = args.dtype
+        meta["unit"] = "ns/sample"
+    return meta
+
+
+def _run_bench_linear(args, parser):
+    from fastloss import _bench_linear
+
+    repeat = 5 if args.repeat is None else args.repeat
+    threads = args.threads
+    if threads == -1:
+        from fastloss import _bench
+
+        threads = _bench._cpu_available()
+    if not args.no_progress:
+        print(
+            f"timing LinearModelLoss.loss_gradient, X ({args.n}, "
+            f"{args.n_features}) {args.dtype}, {repeat} rounds ...",
+            file=sys.stderr,
+            flush=True,
+        )
+    rows = _bench_linear.bench_linear_loss(
+        n=args.n,
+        n_features=args.n_features,
+        dtype=args.dtype,
+        repeat=repeat,
+        n_threads=threads,
+        seed=args.seed,
+    )
+    title = (
+        f"LinearModelLoss.loss_gradient, X ({args.n}, {args.n_features}) "
+        f"{args.dtype}, n_threads={threads}, median of {repeat}; "
+        "ratio = time / floor (one streaming read of X)"
+    )
+    return _report(args, "linear", repeat, title, _bench_linear.format_rows(rows), rows)
+
+
+def _run_bench_fits(args, parser):
+    models = list(_FIT_MODELS.values())
+    if args.models is not None:
+        models = _names(parser, "--models", args.models, _FIT_MODELS)
+    kinds = list(_FIT_X.values())
+    if args.x is not None:
+        kinds = _names(parser, "--x", args.x, _FIT_X)
+    if not args.tol > 0:
+        parser.error(f"--tol must be > 0, got {args.tol}")
+    try:
+        import scipy.sparse  # noqa: F401
+        import sklearn.linear_model  # noqa: F401
+    except ImportError as exc:
+        parser.error(
+            f"--mode fits needs scikit-learn and scipy, which cannot be imported "
+            f"({exc}): pip install 'fastloss[sklearn]'"
+        )
+    from fastloss import _bench, _bench_fit
+
+    repeat = _bench_fit.DEFAULT_REPEAT if args.repeat is None else args.repeat
+    threads = _bench._cpu_available() if args.threads == -1 else args.threads
+    progress = None
+    if not args.no_progress:
+        def progress(line):
+            print(line, file=sys.stderr, flush=True)
+
+    rows = _bench_fit.bench_fits(
+        n=args.n,
+        n_features=args.n_features,
+        repeat=repeat,
+        estimators=models,
+        kinds=kinds,
+        solver=args.solver,
+        tol=args.tol,
+        n_threads=threads,
+        seed=args.seed,
+        progress=progress,
+    )
+    title = (
+        f"fits, X ({args.n}, {args.n_features}), tol={args.tol}, "
+        f"threads={threads}, median wall time of {repeat}; ratio = fastloss / "
+        "scikit-learn"
+    )
+    return _report(args, "fits", repeat, title, _bench_fit.format_fit_table(rows), rows)
+
+
 def _run_bench(args, parser):
+    # An option that the chosen mode does not read is a usage error, not
+    # silently ignored.
+    for option, (dest, default, modes) in _MODE_ONLY.items():
+        if args.mode not in modes and getattr(args, dest) != default:
+            parser.error(f"{option} does not apply to --mode {args.mode}")
+    if args.mode == "linear":
+        return _run_bench_linear(args, parser)
+    if args.mode == "fits":
+        return _run_bench_fits(args, parser)
+
     import fastloss
     from fastloss import _bench
 
@@ -215,7 +453,7 @@ def _run_bench(args, parser):
         n=args.n,
         dtype=args.dtype,
         n_threads=args.threads,
-        repeat=args.repeat,
+        repeat=5 if args.repeat is None else args.repeat,
         losses=losses,
         sklearn=not args.no_sklearn,
         seed=args.seed,

@@ -1,7 +1,7 @@
 """Benchmark of whole fits: fastloss's estimators vs scikit-learn's.
 
-The logic behind the estimator mode of ``python -m fastloss bench`` (the
-command line is wired elsewhere).  :func:`bench_fits` fits, side by side on
+The logic behind ``python -m fastloss bench --mode fits`` (the command line
+is in :mod:`fastloss.__main__`).  :func:`bench_fits` fits, side by side on
 the same data, with the same solver, tolerance and other parameters,
 
 * ``PoissonRegressor`` (counts drawn from a Poisson GLM),

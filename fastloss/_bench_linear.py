@@ -14,8 +14,8 @@ so that drifts of a shared machine hit all of them alike,
   passes over X, with BLAS);
 
 and reports the median over ``repeat`` rounds in nanoseconds per sample, with
-the ratio of each median to the floor's median.  The command line lives in
-:mod:`fastloss.__main__`.
+the ratio of each median to the floor's median.  The command line is
+``python -m fastloss bench --mode linear`` (:mod:`fastloss.__main__`).
 """
 
 import gc

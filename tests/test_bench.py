@@ -213,14 +213,22 @@ def test_cli_help(tmp_path):
     proc = _run_cli(["bench", "--help"], tmp_path)
     assert proc.returncode == 0
     for option in ("--n", "--dtype", "--threads", "--repeat", "--losses", "--json",
-                   "--no-sklearn", "--plot", "--reduction", "--no-torch"):
+                   "--no-sklearn", "--plot", "--reduction", "--no-torch", "--mode",
+                   "--n-features", "--models", "--x", "--solver", "--tol"):
         assert option in proc.stdout
 
 
 @pytest.mark.parametrize(
     "args",
     [[], ["bench", "--losses", "nope"], ["bench", "--threads", "0"], ["bench", "--n", "0"],
-     ["bench", "--reduction", "sum"]],
+     ["bench", "--reduction", "sum"], ["bench", "--mode", "nope"],
+     # an option that the chosen mode does not read is refused, not ignored
+     ["bench", "--mode", "linear", "--losses", "poisson_loss"],
+     ["bench", "--mode", "fits", "--dtype", "float32"],
+     ["bench", "--models", "poisson"],
+     ["bench", "--mode", "fits", "--x", "dense"],
+     ["bench", "--mode", "fits", "--models", "poisson,gamma"],
+     ["bench", "--mode", "fits", "--tol", "0"]],
 )
 def test_cli_usage_errors(tmp_path, args):
     proc = _run_cli(args, tmp_path)
@@ -344,3 +352,53 @@ def test_cli_bench_plot_without_matplotlib(tmp_path):
     assert "--plot needs matplotlib" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+def test_cli_bench_mode_linear(tmp_path):
+    proc = _run_cli(
+        ["bench", "--mode", "linear", "--n", "3000", "--n-features", "7", "--repeat",
+         "1", "--dtype", "float32", "--json", "out.json"],
+        tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads((tmp_path / "out.json").read_text())
+    meta = result["meta"]
+    assert (meta["mode"], meta["n_samples"], meta["n_features"], meta["dtype"]) == (
+        "linear", 3000, 7, "float32")
+    cases = [row["case"] for row in result["results"]]
+    assert cases[:3] == ["fastloss poisson C", "fastloss binomial C", "fastloss poisson F"]
+    assert cases[-1] == "floor (one read of X)"
+    assert ("sklearn poisson C" in cases) == _sklearn_importable()
+    for row in result["results"]:
+        assert row["ns_per_sample"] > 0
+        assert row["ratio"] == pytest.approx(row["ns_per_sample"] / row["floor_ns_per_sample"])
+    assert "floor (one read of X)" in proc.stdout
+
+
+@pytest.mark.skipif(not _sklearn_importable(), reason="needs scikit-learn")
+def test_cli_bench_mode_fits(tmp_path):
+    proc = _run_cli(
+        ["bench", "--mode", "fits", "--n", "2000", "--n-features", "5", "--repeat", "1",
+         "--models", "poisson,multinomial", "--x", "dense-f32,sparse", "--tol", "1e-8",
+         "--json", "out.json"],
+        tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads((tmp_path / "out.json").read_text())
+    assert result["meta"]["mode"] == "fits"
+    rows = result["results"]
+    assert [(r["estimator"], r["X"]) for r in rows] == [
+        ("PoissonRegressor", "dense f32"), ("PoissonRegressor", "sparse"),
+        ("LogisticRegression 10 classes", "dense f32"),
+        ("LogisticRegression 10 classes", "sparse"),
+    ]
+    for r in rows:
+        assert r["fastloss_s"] > 0 and r["sklearn_s"] > 0
+        assert r["ratio"] == pytest.approx(r["fastloss_s"] / r["sklearn_s"])
+        assert r["fastloss_n_iter"] >= 1 and r["sklearn_n_iter"] >= 1
+        # The same problem, solver and tolerance: the two fits agree.  1e-3
+        # absolute on coefficients of order 0.1-1: at tol=1e-8 both are at the
+        # optimum to far better than that, but the float32 case is fitted on
+        # float32 X by both (scikit-learn's objective rounds in float32).
+        assert r["max_abs_coef_diff"] < 1e-3
+    assert "PoissonRegressor" in proc.stdout and "round 1/1" in proc.stderr
