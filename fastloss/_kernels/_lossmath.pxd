@@ -49,6 +49,7 @@ cdef extern from "simd_math.h" nogil:
     double fl_exp(double x)
     double fl_exp_nonpos(double x)
     float fl_expf(float x)
+    float fl_expf_nonpos(float x)
     double fl_log(double x)
     float fl_logf(float x)
     double fl_log1p(double x)
@@ -65,9 +66,10 @@ cdef inline real xexp(real x) noexcept nogil:
 
 
 cdef inline real xexp_nonpos(real x) noexcept nogil:
-    # exp(x) for x <= 0 (the softmax): float32 uses the general fl_expf.
+    # exp(x) for x <= 0 (the softmax, the binomial's exp(-|r|)): no upper
+    # clamp and one scale factor, as accurate as xexp (simd_math.h).
     if real is float:
-        return fl_expf(x)
+        return fl_expf_nonpos(x)
     else:
         return fl_exp_nonpos(x)
 
@@ -312,7 +314,7 @@ cdef inline lgh_t binomial_lgh(real y, real r, double p0, double p1) noexcept no
     # select on the sign of r suffices: log1p is accurate over all of (0, 1].
     cdef lgh_t t
     cdef real one = 1.0
-    cdef real e = xexp(-xabs(r))
+    cdef real e = xexp_nonpos(-xabs(r))
     cdef real u = one + e
     cdef real inv = one / u
     cdef real y1 = one - y
@@ -407,7 +409,7 @@ cdef inline void multinomial_rows(
     # expo and xbuf hold MN_ROWS * n_classes values, inv MN_ROWS.
     #
     # The compute precision is the input's: float32 input is computed in
-    # float32 (16 lanes per AVX-512 vector instead of 8), with fl_expf.
+    # float32 (16 lanes per AVX-512 vector instead of 8), with fl_expf_nonpos.
     # x - m is then rounded to float32 before the exponential, so a
     # probability far below the largest carries a relative error of about
     # |x - m| * 2^-24: the float32 results are within 4 float32 ulp of
@@ -415,9 +417,7 @@ cdef inline void multinomial_rows(
     #
     # Computed as (m - x_label) + log(sum_k exp(x_k - m)) with m = max_k x_k:
     # no exp overflows, the largest term is exp(0) = 1 and the sum is in
-    # [1, n_classes].  x_k - m <= 0, so the cheaper fl_exp_nonpos serves; it
-    # flushes terms below 2^-1022.5 to 0 (a probability that small, next to
-    # the largest, 1 / sum >= 1 / n_classes, changes nothing else).
+    # [1, n_classes].  x_k - m <= 0, so the cheaper xexp_nonpos serves.
     #
     # Every step runs over all MN_ROWS rows with constant trip counts (a short
     # last block is padded with zero rows, whose results are dropped), which

@@ -56,6 +56,11 @@ static inline float fl_from_bitsf(uint32_t u) { float x; memcpy(&x, &u, 4); retu
    exp reduction and the log reconstruction. */
 #define FL_LN2_HI 0x1.62e42fee00000p-1                 /* 0.6931471803691238 */
 #define FL_LN2_LO 0x1.a39ef35793c76p-33                /* 1.9082149292705877e-10 */
+/* The same split for float: FL_LN2F_HI is ln 2 cut to 12 significant bits
+   (n * FL_LN2F_HI exact for |n| < 2^12), FL_LN2F_LO = ln 2 - FL_LN2F_HI
+   rounded to float. */
+#define FL_LN2F_HI 0x1.62ep-1f                         /* 0.69311523 */
+#define FL_LN2F_LO 0x1.0bfbe8p-15f                     /* 3.1946183e-05 */
 
 /* The reduction of exp: *t = x log2(e) + shift holds n = round(x / ln 2) in
    its low mantissa bits (the shift trick, see fl_exp), *nd = n as a double,
@@ -130,44 +135,43 @@ FL_INLINE double fl_exp(double x)
 }
 
 /*
- * exp(x) for x <= 0 (or NaN), cheaper than fl_exp: the softmax of the
- * multinomial loss needs only exp(raw - max(raw)) <= 1.
- * - One scale factor instead of two: x is clamped below at -709.43, so
- *   n = round(x / ln 2) >= -1023 and the biased exponent n + 1023 fits its
- *   field; n = -1023 gives the factor 0.0.
- * - So results below 2^-1022.5 (x < -708.7436) are flushed to 0, and results
- *   in [2^-1022.5, 2^-1022) are rounded once to a subnormal by the last
- *   multiply.  Everything >= 2^-1022 is as accurate as fl_exp (<= 2 ulp).
- * It is exact in the same way up to x = 709.43 (n <= 1023), but n is not
- * clamped above, so larger x gives garbage: callers pass x <= 0 only.
+ * exp(x) for x <= 0 (or NaN), cheaper than fl_exp and as accurate (<= 2 ulp,
+ * subnormal results rounded once): the softmax of the multinomial loss needs
+ * exp(raw - max(raw)) <= 1 and the binomial loss exp(-|raw|).
+ * - No upper clamp, and one scale factor instead of two: 2^n is applied as
+ *   (p * 2^(n + 54)) * 2^-54.  x is clamped below at -746 (exp(-746) rounds
+ *   to 0), so n = round(x / ln 2) >= -1076 and the biased exponent of
+ *   2^(n + 54) is >= 1: a normal double, built from the shift-trick bits
+ *   with SHIFT_BIAS + 54 as in fl_exp.  The first product is exact (a power
+ *   of 2 times p, normal); the second is exact where the result is normal and
+ *   rounds once where it is subnormal.
+ * - Exact in the same way up to n + 54 <= 1023, but n is not clamped above:
+ *   callers pass x <= 0 only (x > 671 gives garbage).
  * NaN gives NaN, -inf gives 0.
  */
 FL_INLINE double fl_exp_nonpos(double x)
 {
-    const double SHIFT_BIAS = 0x1.8p52 + 1023.0;       /* as in fl_exp */
-    double xc = x < -709.43 ? -709.43 : x;
+    const double SHIFT_BIAS54 = 0x1.8p52 + 1023.0 + 54.0;  /* as in fl_exp */
+    double xc = x < -746.0 ? -746.0 : x;
     double t, nd;
-    double p = fl_exp_poly(fl_exp_reduce(xc, SHIFT_BIAS, &t, &nd));
-    return p * fl_from_bits(fl_bits(t) << 52);
+    double p = fl_exp_poly(fl_exp_reduce(xc, SHIFT_BIAS54, &t, &nd));
+    return (p * fl_from_bits(fl_bits(t) << 52)) * 0x1p-54;
 }
 
 /*
- * The same scheme in float: LN2_HI is ln 2 cut to 12 significant bits (n has
- * at most 8), the shift is 1.5 * 2^23, and the Taylor series stops at r^7
- * (remainder (ln2/2)^8 / 8! = 5.3e-9 < 0.1 ulp).  Clamp to [-104, 89].
+ * The same scheme in float: FL_LN2F_HI/LO (n has at most 8 bits), the shift
+ * is 1.5 * 2^23, and the Taylor series stops at r^7
+ * (remainder (ln2/2)^8 / 8! = 5.3e-9 < 0.1 ulp).
  */
-FL_INLINE float fl_expf(float x)
+FL_INLINE float fl_expf_reduce(float x, float shift, float *t, float *nd)
 {
-    const float LOG2E = 1.44269502f;
-    const float LN2_HI = 0x1.62ep-1f;                  /* 0.69311523 */
-    const float LN2_LO = 0x1.0bfbe8p-15f;              /* 3.1946183e-05 */
-    const float SHIFT = 0x1.8p23f;
-    float xc = x < -104.0f ? -104.0f : (x > 89.0f ? 89.0f : x);
-    float t = FL_FMAF(xc, LOG2E, SHIFT);
-    float nd = t - SHIFT;
-    int32_t n = (int32_t)(fl_bitsf(t) - fl_bitsf(SHIFT));
-    float r = FL_FMAF(nd, -LN2_HI, xc);
-    r = FL_FMAF(nd, -LN2_LO, r);
+    *t = FL_FMAF(x, 1.44269502f, shift);               /* log2(e) */
+    *nd = *t - shift;
+    return FL_FMAF(*nd, -FL_LN2F_LO, FL_FMAF(*nd, -FL_LN2F_HI, x));
+}
+
+FL_INLINE float fl_expf_poly(float r)
+{
     float p = 1.98412698e-4f;                          /* 1/7! */
     p = FL_FMAF(p, r, 1.38888889e-3f);                 /* 1/6! */
     p = FL_FMAF(p, r, 8.33333333e-3f);                 /* 1/5! */
@@ -175,12 +179,40 @@ FL_INLINE float fl_expf(float x)
     p = FL_FMAF(p, r, 1.66666667e-1f);                 /* 1/3! */
     p = FL_FMAF(p, r, 0.5f);                           /* 1/2! */
     p = FL_FMAF(p, r * r, r);
-    p = p + 1.0f;
+    return p + 1.0f;
+}
+
+/* exp in float: clamp to [-104, 89], 2^n applied as two factors (see fl_exp). */
+FL_INLINE float fl_expf(float x)
+{
+    const float SHIFT = 0x1.8p23f;
+    float xc = x < -104.0f ? -104.0f : (x > 89.0f ? 89.0f : x);
+    float t, nd;
+    float p = fl_expf_poly(fl_expf_reduce(xc, SHIFT, &t, &nd));
+    int32_t n = (int32_t)(fl_bitsf(t) - fl_bitsf(SHIFT));
     int32_t n1 = n >> 1;
     int32_t n2 = n - n1;
     float s1 = fl_from_bitsf((uint32_t)(n1 + 127) << 23);
     float s2 = fl_from_bitsf((uint32_t)(n2 + 127) << 23);
     return (p * s1) * s2;
+}
+
+/*
+ * fl_expf for x <= 0 (or NaN), as fl_exp_nonpos is to fl_exp: no upper
+ * clamp, x clamped below at -104 (exp(-104) rounds to 0 in float), and one
+ * scale factor applied as (p * 2^(n + 24)) * 2^-24 (n >= -150, so 2^(n + 24)
+ * is a normal float), built from the shift-trick bits of t: the low 8 bits of
+ * SHIFT + 151 + n hold the biased exponent n + 24 + 127.  Same reduction and
+ * polynomial as fl_expf, so the same bound (<= 2 ulp, subnormals rounded
+ * once).
+ */
+FL_INLINE float fl_expf_nonpos(float x)
+{
+    const float SHIFT_BIAS24 = 0x1.8p23f + 151.0f;     /* 127 + 24 */
+    float xc = x < -104.0f ? -104.0f : x;
+    float t, nd;
+    float p = fl_expf_poly(fl_expf_reduce(xc, SHIFT_BIAS24, &t, &nd));
+    return (p * fl_from_bitsf(fl_bitsf(t) << 23)) * 0x1p-24f;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -242,8 +274,6 @@ FL_INLINE double fl_log(double x)
 /* float: R stops at z^5 (remainder z^6 / 13 = 4.7e-11 relative). */
 FL_INLINE float fl_logf_reduced(float m, float kf)
 {
-    const float LN2_HI = 0x1.62ep-1f;
-    const float LN2_LO = 0x1.0bfbe8p-15f;
     float f = m - 1.0f;
     float s = f / (2.0f + f);
     float z = s * s;
@@ -254,7 +284,7 @@ FL_INLINE float fl_logf_reduced(float m, float kf)
     R = FL_FMAF(R, z, 0.66666667f);                    /* 2/3 */
     R = R * z;
     float hfsq = 0.5f * f * f;
-    return kf * LN2_HI - ((hfsq - FL_FMAF(s, hfsq + R, kf * LN2_LO)) - f);
+    return kf * FL_LN2F_HI - ((hfsq - FL_FMAF(s, hfsq + R, kf * FL_LN2F_LO)) - f);
 }
 
 FL_INLINE float fl_logf(float x)
