@@ -54,8 +54,8 @@ cdef extern from "simd_math.h" nogil:
     float fl_logf(float x)
     double fl_log1p(double x)
     float fl_log1pf(float x)
-    double fl_log1p_unit(double x, double u, double inv)
-    float fl_log1p_unitf(float x, float u, float inv)
+    double fl_log1p_unit(double x)
+    float fl_log1p_unitf(float x)
 
 
 cdef inline real xexp(real x) noexcept nogil:
@@ -88,12 +88,12 @@ cdef inline real xlog1p(real x) noexcept nogil:
         return fl_log1p(x)
 
 
-cdef inline real xlog1p_unit(real x, real u, real inv) noexcept nogil:
-    # log1p(x) for x in [0, 1], given u = 1 + x and inv = 1 / u (simd_math.h)
+cdef inline real xlog1p_unit(real x) noexcept nogil:
+    # log1p(x) for x in [0, 1] (the binomial loss; simd_math.h)
     if real is float:
-        return fl_log1p_unitf(x, u, inv)
+        return fl_log1p_unitf(x)
     else:
-        return fl_log1p_unit(x, u, inv)
+        return fl_log1p_unit(x)
 
 
 cdef inline real xpow(real x, real a) noexcept nogil:
@@ -323,7 +323,7 @@ cdef inline lgh_t binomial_lgh(real y, real r, double p0, double p1) noexcept no
     # selects of plain values: GCC if-converts these reliably.
     cdef real a = y1 if r > 0 else -y
     cdef real b = -y if r > 0 else y1
-    t.loss = xlog1p_unit(e, u, inv) + a * r
+    t.loss = xlog1p_unit(e) + a * r
     t.grad = (a + b * e) * inv
     t.hess = e * inv * inv
     return t

@@ -8,8 +8,8 @@
  *
  * Accuracy (stated bound; tests/test_simd_math.py holds each function to it
  * against mpmath on dense grids and at the edges of the domain):
- *   fl_exp, fl_log, fl_log1p (double):  <= 2 ulp
- *   fl_expf, fl_logf, fl_log1pf (float): <= 2 ulp
+ *   fl_exp, fl_exp_nonpos, fl_log, fl_log1p, fl_log1p_unit (double): <= 2 ulp
+ *   fl_expf, fl_expf_nonpos, fl_logf, fl_log1pf, fl_log1p_unitf (float): <= 2 ulp
  * Special values follow C99: exp(+-inf) = inf / 0, exp overflows to inf and
  * underflows through the subnormals to 0; log(0) = -inf, log(x < 0) = NaN,
  * log(inf) = inf; NaN in gives NaN out.
@@ -233,7 +233,7 @@ FL_INLINE float fl_expf_nonpos(float x)
  * Subnormal x is scaled by 2^52 first.
  */
 /* log(2^kd * m) for m in [sqrt(2)/2, sqrt(2)]: the reduced-argument core of
-   fl_log, shared with fl_log1p_unit. */
+   fl_log (and fl_log1p, through fl_log). */
 FL_INLINE double fl_log_reduced(double m, double kd)
 {
     double f = m - 1.0;
@@ -314,25 +314,42 @@ FL_INLINE double fl_log1p(double x)
 }
 
 /*
- * log1p(x) for x in [0, 1] (NaN propagates), given u = 1 + x and inv = 1 / u,
- * which the binomial loss computes anyway: u in [1, 2] needs no exponent
- * extraction (k is 0 or 1), and the correction term reuses inv instead of
- * dividing again.  Same error bound as fl_log1p.
+ * log1p(x) for x in [0, 1] (NaN propagates): the binomial loss's log1p(e),
+ * e = exp(-|r|).  The arrangement of fl_log_reduced with f = x itself: no
+ * reduction and no rounded 1 + x to correct for, because s = x / (2 + x) is
+ * computed from the exact x.  s <= 1/3, so z = s^2 <= 1/9 and P has degree 9
+ * (the Chebyshev fit of R(z)/z on [0, 1/9], tools/fit_log_poly.py: 0.064 ulp
+ * of the result).  Tiny x gives x (z and x^2 underflow harmlessly).
  */
-FL_INLINE double fl_log1p_unit(double x, double u, double inv)
+FL_INLINE double fl_log1p_unit(double x)
 {
-    int big = u > 1.4142135623730951;
-    double res = fl_log_reduced(big ? 0.5 * u : u, big ? 1.0 : 0.0)
-                 - ((u - 1.0) - x) * inv;
-    return u == 1.0 ? x : res;
+    double s = x / (2.0 + x);
+    double z = s * s;
+    double z2 = z * z;
+    double z4 = z2 * z2;
+    double p01 = FL_FMA(0.40000000000014585, z, 0.6666666666666666);
+    double p23 = FL_FMA(0.22222222717427864, z, 0.2857142856710876);
+    double p45 = FL_FMA(0.15385570064958623, z, 0.18181789436132859);
+    double p67 = FL_FMA(0.12001072809590713, z, 0.13314144209654935);
+    double p89 = FL_FMA(0.1616404561194353, z, 0.08800738486144674);
+    double p07 = FL_FMA(FL_FMA(p67, z2, p45), z4, FL_FMA(p23, z2, p01));
+    double R = FL_FMA(p89, z4 * z4, p07) * z;
+    double hfsq = 0.5 * x * x;
+    return x - (hfsq - s * (hfsq + R));
 }
 
-FL_INLINE float fl_log1p_unitf(float x, float u, float inv)
+/* float: P of degree 4 (tools/fit_log_poly.py: 0.016 ulp). */
+FL_INLINE float fl_log1p_unitf(float x)
 {
-    int big = u > 1.41421356f;
-    float res = fl_logf_reduced(big ? 0.5f * u : u, big ? 1.0f : 0.0f)
-                - ((u - 1.0f) - x) * inv;
-    return u == 1.0f ? x : res;
+    float s = x / (2.0f + x);
+    float z = s * s;
+    float P = FL_FMAF(0.23224329948425293f, z, 0.2170657515525818f);
+    P = FL_FMAF(P, z, 0.285923570394516f);
+    P = FL_FMAF(P, z, 0.3999970555305481f);
+    P = FL_FMAF(P, z, 0.6666666865348816f);
+    float R = P * z;
+    float hfsq = 0.5f * x * x;
+    return x - (hfsq - s * (hfsq + R));
 }
 
 FL_INLINE float fl_log1pf(float x)
