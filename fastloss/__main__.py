@@ -60,7 +60,7 @@ Other modes (--mode):
           (--x), both libraries limited to --threads threads. Wall time
           (median of --repeat fits), iteration counts and the largest
           coefficient difference. Needs scikit-learn and scipy. At --n 1e6
-          (the default) a full run takes about 10 minutes on 2 cores; try
+          (the default) a full run takes about 4 minutes on 2 cores; try
           --n 1e5 first."""
 
 _BENCH_EPILOG = """\
