@@ -16,6 +16,8 @@ import json
 import os
 import sys
 
+from fastloss import _bench_fit
+
 _DESCRIPTION = """\
 fastloss: fast, validated loss functions (a drop-in for scikit-learn's loss
 objects). Run 'python -m fastloss COMMAND --help' for a command's options."""
@@ -76,27 +78,28 @@ examples:
 
 
 # --mode fits: CLI names of fastloss._bench_fit's models and kinds of X
-# (kept here so that the parser needs neither scikit-learn nor scipy).
+# (_bench_fit imports scikit-learn and scipy only when it fits).
 _FIT_MODELS = {
     "poisson": "PoissonRegressor",
     "binary": "LogisticRegression binary",
     "multinomial": "LogisticRegression 10 classes",
 }
-_FIT_X = {"dense-f64": "dense f64", "dense-f32": "dense f32", "sparse": "sparse"}
+_FIT_X = {kind.replace(" ", "-"): kind for kind in _bench_fit.X_KINDS}
 
-# Options that only one mode reads: option -> (dest, default, modes).
+# Options that only some modes read: option -> (dest, modes).  An option is
+# "given" when its value differs from the parser's default.
 _MODE_ONLY = {
-    "--losses": ("losses", None, ("losses",)),
-    "--plot": ("plot", None, ("losses",)),
-    "--reduction": ("reduction", "none", ("losses",)),
-    "--no-torch": ("no_torch", False, ("losses",)),
-    "--no-sklearn": ("no_sklearn", False, ("losses",)),
-    "--dtype": ("dtype", "float64", ("losses", "linear")),
-    "--n-features": ("n_features", 50, ("linear", "fits")),
-    "--models": ("models", None, ("fits",)),
-    "--x": ("x", None, ("fits",)),
-    "--solver": ("solver", None, ("fits",)),
-    "--tol": ("tol", 1e-4, ("fits",)),
+    "--losses": ("losses", ("losses",)),
+    "--plot": ("plot", ("losses",)),
+    "--reduction": ("reduction", ("losses",)),
+    "--no-torch": ("no_torch", ("losses",)),
+    "--no-sklearn": ("no_sklearn", ("losses",)),
+    "--dtype": ("dtype", ("losses", "linear")),
+    "--n-features": ("n_features", ("linear", "fits")),
+    "--models": ("models", ("fits",)),
+    "--x": ("x", ("fits",)),
+    "--solver": ("solver", ("fits",)),
+    "--tol": ("tol", ("fits",)),
 }
 
 
@@ -143,8 +146,6 @@ def build_parser():
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    # --mode fits: the CLI names of fastloss._bench_fit's models and X kinds
 
     bench = commands.add_parser(
         "bench",
@@ -290,19 +291,20 @@ def _names(parser, option, text, known):
     return [known[name] for name in names]
 
 
-def _report(args, mode, repeat, title, table, rows):
+def _report(args, mode, repeat, threads, title, table, rows):
     """Print a --mode linear / fits table; write the JSON file if asked."""
     print(title)
     print(table)
     if args.json is not None:
+        meta = _meta(args, mode, repeat, threads)
         with open(args.json, "w", encoding="utf-8") as f:
-            json.dump({"meta": _meta(args, mode, repeat), "results": rows}, f, indent=2)
+            json.dump({"meta": meta, "results": rows}, f, indent=2)
             f.write("\n")
         print(f"\nresults written to {args.json}")
     return 0
 
 
-def _meta(args, mode, repeat):
+def _meta(args, mode, repeat, threads):
     """Settings, machine and versions of a --mode linear / fits run."""
     import platform
     from datetime import datetime, timezone
@@ -315,7 +317,7 @@ def _meta(args, mode, repeat):
         "mode": mode,
         "n_samples": args.n,
         "n_features": args.n_features,
-        "n_threads": args.threads,
+        "n_threads": threads,
         "repeat": repeat,
         "statistic": "median",
         "seed": args.seed,
@@ -340,14 +342,10 @@ def _meta(args, mode, repeat):
 
 
 def _run_bench_linear(args, parser):
-    from fastloss import _bench_linear
+    from fastloss import _bench, _bench_linear
 
     repeat = 5 if args.repeat is None else args.repeat
-    threads = args.threads
-    if threads == -1:
-        from fastloss import _bench
-
-        threads = _bench._cpu_available()
+    threads = _bench._resolve_threads(args.threads)
     if not args.no_progress:
         print(
             f"timing LinearModelLoss.loss_gradient, X ({args.n}, "
@@ -368,7 +366,9 @@ def _run_bench_linear(args, parser):
         f"{args.dtype}, n_threads={threads}, median of {repeat}; "
         "ratio = time / floor (one streaming read of X)"
     )
-    return _report(args, "linear", repeat, title, _bench_linear.format_rows(rows), rows)
+    return _report(
+        args, "linear", repeat, threads, title, _bench_linear.format_rows(rows), rows
+    )
 
 
 def _run_bench_fits(args, parser):
@@ -388,10 +388,10 @@ def _run_bench_fits(args, parser):
             f"--mode fits needs scikit-learn and scipy, which cannot be imported "
             f"({exc}): pip install 'fastloss[sklearn]'"
         )
-    from fastloss import _bench, _bench_fit
+    from fastloss import _bench
 
     repeat = _bench_fit.DEFAULT_REPEAT if args.repeat is None else args.repeat
-    threads = _bench._cpu_available() if args.threads == -1 else args.threads
+    threads = _bench._resolve_threads(args.threads)
     progress = None
     if not args.no_progress:
         def progress(line):
@@ -414,14 +414,16 @@ def _run_bench_fits(args, parser):
         f"threads={threads}, median wall time of {repeat}; ratio = fastloss / "
         "scikit-learn"
     )
-    return _report(args, "fits", repeat, title, _bench_fit.format_fit_table(rows), rows)
+    return _report(
+        args, "fits", repeat, threads, title, _bench_fit.format_fit_table(rows), rows
+    )
 
 
 def _run_bench(args, parser):
     # An option that the chosen mode does not read is a usage error, not
     # silently ignored.
-    for option, (dest, default, modes) in _MODE_ONLY.items():
-        if args.mode not in modes and getattr(args, dest) != default:
+    for option, (dest, modes) in _MODE_ONLY.items():
+        if args.mode not in modes and getattr(args, dest) != parser.get_default(dest):
             parser.error(f"{option} does not apply to --mode {args.mode}")
     if args.mode == "linear":
         return _run_bench_linear(args, parser)

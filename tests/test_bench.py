@@ -357,12 +357,13 @@ def test_cli_bench_plot_without_matplotlib(tmp_path):
 def test_cli_bench_mode_linear(tmp_path):
     proc = _run_cli(
         ["bench", "--mode", "linear", "--n", "3000", "--n-features", "7", "--repeat",
-         "1", "--dtype", "float32", "--json", "out.json"],
+         "1", "--dtype", "float32", "--threads", "-1", "--json", "out.json"],
         tmp_path,
     )
     assert proc.returncode == 0, proc.stderr
     result = json.loads((tmp_path / "out.json").read_text())
     meta = result["meta"]
+    assert meta["n_threads"] == meta["cpu_available"]   # -1 resolved, not recorded as -1
     assert (meta["mode"], meta["n_samples"], meta["n_features"], meta["dtype"]) == (
         "linear", 3000, 7, "float32")
     cases = [row["case"] for row in result["results"]]
