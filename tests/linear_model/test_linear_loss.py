@@ -368,6 +368,36 @@ def test_classes_independent_of_grouping(dtype):
             lk.set_simd_level(-1)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("K, d", [(4, 13), (10, 50), (9, 101), (5, 3), (3, 50)])
+def test_multinomial_gradient_blocking(K, d, dtype):
+    # Phase 3 (X.T @ G) of row-major X: 48-column register blocks, then the
+    # remaining d % 48 columns either 8 classes at a time in registers (K >= 4;
+    # K = 9, 10: a second group with repeated, unstored class slots; the last
+    # 4-column vector masked) or class by class (K < 4).  Against NumPy:
+    # grad_k = X.T @ (p_k - [y == k]) / n, computed in float64 on the same
+    # (exactly converted) X.  Tolerance: both are sums of n products in
+    # float64 in different orders, so they differ by at most about
+    # 2 n eps sum_i |x_ij g_ik| / n; a wrong class, column or stored dummy
+    # slot is off by O(1).
+    n = 203  # not a multiple of 4 (row groups of the class-by-class path)
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((n, d)).astype(dtype)
+    y = rng.integers(0, K, n).astype(float)
+    coef = 0.3 * rng.standard_normal((K, d + 1))
+    lml = LinearModelLoss(fastloss.HalfMultinomialLoss(n_classes=K))
+    loss, grad = lml.loss_gradient(coef, X, y, n_threads=1)
+    Xd = X.astype(np.float64)
+    raw = Xd @ coef[:, :d].T + coef[:, d]
+    p = np.exp(raw - raw.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    G = p - (y[:, None] == np.arange(K))
+    expected = np.column_stack([G.T @ Xd, G.sum(axis=0)]) / n
+    scale = np.column_stack([np.abs(G).T @ np.abs(Xd), np.abs(G).sum(axis=0)]) / n
+    bound = 2 * n * np.finfo(np.float64).eps * scale + 1e-15
+    assert np.all(np.abs(grad - expected) <= bound)
+
+
 # ---------------------------------------------------------------------------
 # Inputs
 # ---------------------------------------------------------------------------
