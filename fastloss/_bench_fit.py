@@ -180,53 +180,60 @@ def bench_fits(
     """
     if repeat < 1:
         raise ValueError("repeat must be >= 1")
+    from threadpoolctl import threadpool_limits
+
     rows = []
-    for i, estimator in enumerate(estimators):
-        case_params = params
-        if params and estimator in params and isinstance(params[estimator], dict):
-            case_params = params[estimator]
-        for kind in kinds:
-            if progress is not None:
-                progress(f"{estimator}, X {kind}: making data (n={n}, d={n_features})")
-            X, y = make_fit_data(estimator, n, n_features, kind, density, seed + i)
-            times = {"fastloss": [], "sklearn": []}
-            n_iter = {}
-            fitted = {}
-            for r in range(repeat):
-                order = ("fastloss", "sklearn")
-                for library in order if r % 2 == 0 else order[::-1]:
-                    if progress is not None:
-                        progress(f"  round {r + 1}/{repeat}: {library}")
-                    fl_est, sk_est = _estimators(
-                        estimator, solver, tol, n_threads, case_params
-                    )
-                    est = fl_est if library == "fastloss" else sk_est
-                    seconds, iters = _timed_fit(est, X, y, n_threads)
-                    times[library].append(seconds)
-                    n_iter[library] = iters
-                    fitted[library] = est
-            fl_s = statistics.median(times["fastloss"])
-            sk_s = statistics.median(times["sklearn"])
-            diff = _params_of(fitted["fastloss"]) - _params_of(fitted["sklearn"])
-            diff = float(np.max(np.abs(diff)))
-            rows.append(
-                {
-                    "estimator": estimator,
-                    "X": kind,
-                    "solver": fitted["fastloss"].solver,
-                    "fastloss_s": fl_s,
-                    "sklearn_s": sk_s,
-                    "ratio": fl_s / sk_s,
-                    "fastloss_n_iter": n_iter["fastloss"],
-                    "sklearn_n_iter": n_iter["sklearn"],
-                    "max_abs_coef_diff": diff,
-                    "n": n,
-                    "n_features": n_features,
-                    "n_threads": n_threads,
-                    "repeat": repeat,
-                }
-            )
-            del X, y, fitted
+    # BLAS held to n_threads for the whole run, data making included (not
+    # only inside each timed fit): an idle BLAS pool larger than n_threads
+    # busy-waits after a call and can slow whatever runs next on a small
+    # machine (measured in the linear bench, _bench_linear.py).
+    with threadpool_limits(limits=n_threads):
+        for i, estimator in enumerate(estimators):
+            case_params = params
+            if params and estimator in params and isinstance(params[estimator], dict):
+                case_params = params[estimator]
+            for kind in kinds:
+                if progress is not None:
+                    progress(f"{estimator}, X {kind}: making data (n={n}, d={n_features})")
+                X, y = make_fit_data(estimator, n, n_features, kind, density, seed + i)
+                times = {"fastloss": [], "sklearn": []}
+                n_iter = {}
+                fitted = {}
+                for r in range(repeat):
+                    order = ("fastloss", "sklearn")
+                    for library in order if r % 2 == 0 else order[::-1]:
+                        if progress is not None:
+                            progress(f"  round {r + 1}/{repeat}: {library}")
+                        fl_est, sk_est = _estimators(
+                            estimator, solver, tol, n_threads, case_params
+                        )
+                        est = fl_est if library == "fastloss" else sk_est
+                        seconds, iters = _timed_fit(est, X, y, n_threads)
+                        times[library].append(seconds)
+                        n_iter[library] = iters
+                        fitted[library] = est
+                fl_s = statistics.median(times["fastloss"])
+                sk_s = statistics.median(times["sklearn"])
+                diff = _params_of(fitted["fastloss"]) - _params_of(fitted["sklearn"])
+                diff = float(np.max(np.abs(diff)))
+                rows.append(
+                    {
+                        "estimator": estimator,
+                        "X": kind,
+                        "solver": fitted["fastloss"].solver,
+                        "fastloss_s": fl_s,
+                        "sklearn_s": sk_s,
+                        "ratio": fl_s / sk_s,
+                        "fastloss_n_iter": n_iter["fastloss"],
+                        "sklearn_n_iter": n_iter["sklearn"],
+                        "max_abs_coef_diff": diff,
+                        "n": n,
+                        "n_features": n_features,
+                        "n_threads": n_threads,
+                        "repeat": repeat,
+                    }
+                )
+                del X, y, fitted
     return rows
 
 

@@ -11,7 +11,7 @@ so that drifts of a shared machine hit all of them alike,
   binomial losses on C-ordered X, and for the Poisson loss on F-ordered X;
 * scikit-learn's ``LinearModelLoss.loss_gradient`` on the same Poisson problem
   (when scikit-learn is installed; it computes ``X @ w`` and ``X.T @ g``, two
-  passes over X, with BLAS);
+  passes over X, with BLAS, limited to the same number of threads);
 
 and reports the median over ``repeat`` rounds in nanoseconds per sample, with
 the ratio of each median to the floor's median.  The command line is
@@ -80,8 +80,8 @@ def bench_linear_loss(
     repeat : int
         Rounds; every case runs once per round, the cases interleaved.
     n_threads : int
-        Threads of the fastloss kernels (scikit-learn's BLAS threads are not
-        limited).
+        Threads of the fastloss kernels, and the limit of the BLAS threads
+        (threadpoolctl) while the cases run.
     cases : iterable of str or None
         Labels of :data:`CASES` to run (default: all that can run here).
     seed : int
@@ -146,14 +146,22 @@ def bench_linear_loss(
                 )
             )
 
+    from threadpoolctl import threadpool_limits
+
     floor_compiled, floor_numpy = _floor_fn(X)
-    for f in list(calls.values()) + [floor_compiled, floor_numpy]:
-        f()  # warm-up: pages mapped, caches and branch predictors primed
     times = {label: [] for label in calls}
     floor_times = []
     gc_was_enabled = gc.isenabled()
     gc.disable()
+    # BLAS (scikit-learn's X @ w and X.T @ g, NumPy's sum) limited to
+    # n_threads like fastloss: the idle workers of a larger BLAS pool
+    # busy-wait after each call and, on a 2-core machine, made the fastloss
+    # calls that followed them about 2x slower (measured: float32 Poisson
+    # 12.3 ns/sample alone, 27.5 interleaved with an unlimited scikit-learn).
+    limits = threadpool_limits(limits=n_threads)
     try:
+        for f in list(calls.values()) + [floor_compiled, floor_numpy]:
+            f()  # warm-up: pages mapped, caches and branch predictors primed
         for _ in range(repeat):
             t0 = time.perf_counter()
             floor_compiled()
@@ -166,6 +174,7 @@ def bench_linear_loss(
                 f()
                 times[label].append(time.perf_counter() - t0)
     finally:
+        limits.restore_original_limits()
         if gc_was_enabled:
             gc.enable()
     floor_ns = statistics.median(floor_times) * 1e9 / n

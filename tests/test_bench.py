@@ -376,6 +376,36 @@ def test_cli_bench_mode_linear(tmp_path):
     assert "floor (one read of X)" in proc.stdout
 
 
+def test_bench_linear_holds_blas_to_n_threads(monkeypatch):
+    # While the cases run, BLAS (scikit-learn's X @ w, NumPy's sum) is held to
+    # n_threads: a larger idle pool busy-waits after each call and made the
+    # fastloss calls timed next ~2x slower on a 2-core machine.  The limit
+    # is lifted afterwards.
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from fastloss import _bench_linear
+
+    def blas_threads():
+        return [p["num_threads"] for p in threadpoolctl.threadpool_info()
+                if p["user_api"] == "blas"]
+
+    if not blas_threads():
+        pytest.skip("no BLAS library seen by threadpoolctl")
+    before = blas_threads()
+    seen = []
+    real_floor_fn = _bench_linear._floor_fn
+
+    def spy_floor_fn(X):
+        compiled, numpy_sum = real_floor_fn(X)
+        return compiled, lambda: (seen.append(blas_threads()), numpy_sum())[1]
+
+    monkeypatch.setattr(_bench_linear, "_floor_fn", spy_floor_fn)
+    _bench_linear.bench_linear_loss(n=500, n_features=3, repeat=2, n_threads=1,
+                                    cases=["fastloss poisson C"])
+    assert len(seen) == 3  # warm-up and 2 rounds
+    assert all(threads == [1] * len(before) for threads in seen)
+    assert blas_threads() == before
+
+
 @pytest.mark.skipif(not _sklearn_importable(), reason="needs scikit-learn")
 def test_cli_bench_mode_fits(tmp_path):
     proc = _run_cli(
