@@ -394,19 +394,34 @@ cdef enum:
     MN_ROWS = 16
 
 
+cdef inline Py_ssize_t mn_ix(bint class_major, Py_ssize_t r, Py_ssize_t k,
+                             Py_ssize_t K) noexcept nogil:
+    # Position of row r, class k in a block of multinomial_rows (x, expo).
+    return k * MN_ROWS + r if class_major else r * K + k
+
+
 cdef inline void multinomial_rows(
     const floating_in* raw, Py_ssize_t row_stride, Py_ssize_t class_stride,
     Py_ssize_t n_rows, Py_ssize_t n_classes, const int* labels,
     double* loss, floating_in* expo, floating_in* inv, floating_in* xbuf,
+    bint class_major,
 ) noexcept nogil:
     # For n_rows <= MN_ROWS rows of raw predictions (row r, class k at
     # raw[r * row_stride + k * class_stride]), fill loss[r] = logsumexp(raw_r)
     # - raw_r[label_r] (unweighted) and the softmax in two factors:
-    #     softmax(raw_r)[k] = expo[r * n_classes + k] * inv[r]
+    #     softmax(raw_r)[k] = expo[mn_ix(class_major, r, k, n_classes)] * inv[r]
     # (left unmultiplied, so that callers apply inv as they write their
     # outputs instead of in a pass of their own).  labels[r] < 0 (invalid)
     # gives NaN in row r (loss and inv), and raw is then not indexed by it.
     # expo and xbuf hold MN_ROWS * n_classes values, inv MN_ROWS.
+    #
+    # The block is row-major (MN_ROWS, K) or, with class_major (a constant
+    # at each call site), class-major (K, MN_ROWS): the layout that matches
+    # the caller's input and outputs.  Class-major makes every step below a
+    # contiguous vector operation across the rows; row-major makes the
+    # across-row steps strided (gathers), but reads C-ordered raw in place.
+    # Each value is computed by the same operations in either layout: same
+    # bits.
     #
     # The compute precision is the input's: float32 input is computed in
     # float32 (16 lanes per AVX-512 vector instead of 8), with fl_expf_nonpos.
@@ -426,46 +441,60 @@ cdef inline void multinomial_rows(
     # same bits.
     cdef Py_ssize_t r, k, j
     cdef Py_ssize_t K = n_classes
+    cdef bint cm = class_major
     cdef const floating_in* x
     cdef floating_in v
     cdef floating_in m[MN_ROWS]
     cdef floating_in s[MN_ROWS]
-    # 1. x: the rows as a row-major (MN_ROWS, K) block.
-    if class_stride == 1 and row_stride == K and n_rows == MN_ROWS:
+    # 1. x: the rows as a block of the chosen layout.
+    if (not cm and class_stride == 1 and row_stride == K and n_rows == MN_ROWS) or (
+            cm and row_stride == 1 and class_stride == MN_ROWS and n_rows == MN_ROWS):
         x = raw
     else:
-        for r in range(n_rows):
+        if cm:
             for k in range(K):
-                xbuf[r * K + k] = raw[r * row_stride + k * class_stride]
-        for j in range(n_rows * K, MN_ROWS * K):
-            xbuf[j] = 0.0
+                for r in range(n_rows):
+                    xbuf[k * MN_ROWS + r] = raw[r * row_stride + k * class_stride]
+                for r in range(n_rows, MN_ROWS):
+                    xbuf[k * MN_ROWS + r] = 0.0
+        else:
+            for r in range(n_rows):
+                for k in range(K):
+                    xbuf[r * K + k] = raw[r * row_stride + k * class_stride]
+            for j in range(n_rows * K, MN_ROWS * K):
+                xbuf[j] = 0.0
         x = xbuf
     # 2. Row maxima.
     for r in range(MN_ROWS):
-        m[r] = x[r * K]
+        m[r] = x[mn_ix(cm, r, 0, K)]
     for k in range(1, K):
         for r in range(MN_ROWS):
-            v = x[r * K + k]
+            v = x[mn_ix(cm, r, k, K)]
             m[r] = v if v > m[r] else m[r]
     # 3. Exponentials.
-    for r in range(MN_ROWS):
+    if cm:
         for k in range(K):
-            expo[r * K + k] = x[r * K + k] - m[r]
+            for r in range(MN_ROWS):
+                expo[k * MN_ROWS + r] = x[k * MN_ROWS + r] - m[r]
+    else:
+        for r in range(MN_ROWS):
+            for k in range(K):
+                expo[r * K + k] = x[r * K + k] - m[r]
     for j in range(MN_ROWS * K):
         expo[j] = xexp_nonpos(expo[j])
     # 4. Row sums, in class order.
     for r in range(MN_ROWS):
-        s[r] = expo[r * K]
+        s[r] = expo[mn_ix(cm, r, 0, K)]
     for k in range(1, K):
         for r in range(MN_ROWS):
-            s[r] = s[r] + expo[r * K + k]
+            s[r] = s[r] + expo[mn_ix(cm, r, k, K)]
     # 5. Losses and 1 / sums (the log and division vectorised across rows).
     for r in range(MN_ROWS):
         inv[r] = 1 / s[r]
         s[r] = xlog(s[r])
     for r in range(n_rows):
         if labels[r] >= 0:
-            loss[r] = (m[r] - x[r * K + labels[r]]) + s[r]
+            loss[r] = (m[r] - x[mn_ix(cm, r, labels[r], K)]) + s[r]
         else:
             loss[r] = NAN
             inv[r] = NAN
