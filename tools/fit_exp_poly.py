@@ -1,7 +1,7 @@
 """Derive and check the exp polynomials of fastloss/_kernels/simd_math.h.
 
-fl_exp_poly(r) = 1 + r + r^2 q(r) for |r| <= ln(2)/2, q of degree 9 (double;
-fl_expf_poly: degree 4, float).  q is the Chebyshev fit (near-minimax) of
+fl_expm1_poly(r) = r + r^2 q(r) ~ exp(r) - 1 for |r| <= ln(2)/2, q of degree
+9 (double; fl_expm1f_poly: degree 4, float).  q is the Chebyshev fit (near-minimax) of
 (exp(r) - 1 - r) / r^2, computed by mpmath at 200 bits and rounded to the
 working precision.  This script prints the coefficients (highest degree
 first) and the largest relative error of 1 + r + r^2 q(r), evaluated in

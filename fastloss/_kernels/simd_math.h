@@ -130,7 +130,10 @@ FL_INLINE double fl_exp_reduce(double x, double shift, double *t, double *nd)
 }
 
 /*
- * exp(r) for |r| <= ln(2)/2, as 1 + (r + r^2 q(r)).
+ * exp(r) - 1 for |r| <= ln(2)/2, as r + r^2 q(r); the callers form
+ * 2^n exp(r) as fma(w, s, s) with s a power of two (exactly s * (1 + w)
+ * rounded once, the same bits as (1 + w) * s, one operation and one step of
+ * the dependency chain fewer).
  * q is the degree-9 Chebyshev fit (near-minimax) of (exp(r) - 1 - r) / r^2
  * on [-ln(2)/2, ln(2)/2], by mpmath.chebyfit at 200 bits, rounded to double:
  * tools/fit_exp_poly.py prints these coefficients and checks that, with the
@@ -138,7 +141,7 @@ FL_INLINE double fl_exp_reduce(double x, double shift, double *t, double *nd)
  * exp(r) over the interval.  (It replaced the Taylor series to r^13: two
  * fewer multiply-adds for the same accuracy.)
  */
-FL_INLINE double fl_exp_poly(double r)
+FL_INLINE double fl_expm1_poly(double r)
 {
     /* Estrin's scheme (pairs, then r^2, r^4, r^8), not Horner's: the
        dependency chain is 4 multiply-adds deep instead of 10, for one more
@@ -154,7 +157,7 @@ FL_INLINE double fl_exp_poly(double r)
     double p03 = FL_FMA(p23, r2, p01);
     double p47 = FL_FMA(p67, r2, p45);
     double q = FL_FMA(FL_FMA(p89, r4, p47), r4, p03);
-    return FL_FMA(q, r2, r) + 1.0;
+    return FL_FMA(q, r2, r);
 }
 
 /*
@@ -164,10 +167,12 @@ FL_INLINE double fl_exp_poly(double r)
  * - round() is the 1.5 * 2^52 shift trick: x * log2(e) + SHIFT rounds to an
  *   integer held in the low mantissa bits (valid for |n| < 2^51); 2^n is built
  *   from those bits by a shift, with no integer <-> double conversion.
- * - exp(r) = 1 + r + r^2 q(r), q a degree-9 polynomial (fl_exp_poly).
- * - 2^n is applied as 2^(n/2) * 2^(n - n/2): both factors are normal doubles
- *   for every n in [-1076, 1024], so results that overflow become inf and
- *   results in the subnormal range are rounded once, at the last multiply.
+ * - exp(r) = 1 + w, w = r + r^2 q(r), q a degree-9 polynomial (fl_expm1_poly).
+ * - 2^n is applied as 2^(n/2) * 2^(n - n/2), the first as fma(w, s1, s1)
+ *   (1 + w folded into the product, see fl_expm1_poly).  Both factors are
+ *   normal doubles for every n in [-1076, 1024], so results that overflow
+ *   become inf and results in the subnormal range are rounded once, at the
+ *   last multiply.
  * x is first clamped to [-746, 710] (fl_clamp), beyond which exp is 0 or inf
  * anyway; NaN gives NaN (fl_nan_pass).
  */
@@ -181,14 +186,14 @@ FL_INLINE double fl_exp(double x)
     const double SHIFT_BIAS = 0x1.8p52 + 1023.0;
     double xc = fl_clamp(x, -746.0, 710.0);
     double t, nd;
-    double p = fl_exp_poly(fl_exp_reduce(xc, SHIFT, &t, &nd));
+    double w = fl_expm1_poly(fl_exp_reduce(xc, SHIFT, &t, &nd));
     /* n = n1 + n2 with n1 = round(n / 2): both scale factors are normal. */
     double t1 = FL_FMA(nd, 0.5, SHIFT_BIAS);
     double n1d = t1 - SHIFT_BIAS;
     double t2 = (nd - n1d) + SHIFT_BIAS;
     double s1 = fl_from_bits(fl_bits(t1) << 52);
     double s2 = fl_from_bits(fl_bits(t2) << 52);
-    return fl_nan_pass(x, (p * s1) * s2);
+    return fl_nan_pass(x, FL_FMA(w, s1, s1) * s2);
 }
 
 /*
@@ -196,7 +201,8 @@ FL_INLINE double fl_exp(double x)
  * subnormal results rounded once): the softmax of the multinomial loss needs
  * exp(raw - max(raw)) <= 1 and the binomial loss exp(-|raw|).
  * - No upper clamp, and one scale factor instead of two: 2^n is applied as
- *   (p * 2^(n + 54)) * 2^-54.  x is clamped below at -746 (exp(-746) rounds
+ *   (p * 2^(n + 54)) * 2^-54, p = 1 + w formed inside the first product as
+ *   fma(w, S, S), S = 2^(n + 54).  x is clamped below at -746 (exp(-746) rounds
  *   to 0), so n = round(x / ln 2) >= -1076 and the biased exponent of
  *   2^(n + 54) is >= 1: a normal double, built from the shift-trick bits
  *   with SHIFT_BIAS + 54 as in fl_exp.  The first product is exact (a power
@@ -211,13 +217,14 @@ FL_INLINE double fl_exp_nonpos(double x)
     const double SHIFT_BIAS54 = 0x1.8p52 + 1023.0 + 54.0;  /* as in fl_exp */
     double xc = fl_clamp_below(x, -746.0);
     double t, nd;
-    double p = fl_exp_poly(fl_exp_reduce(xc, SHIFT_BIAS54, &t, &nd));
-    return fl_nan_pass(x, (p * fl_from_bits(fl_bits(t) << 52)) * 0x1p-54);
+    double w = fl_expm1_poly(fl_exp_reduce(xc, SHIFT_BIAS54, &t, &nd));
+    double sc = fl_from_bits(fl_bits(t) << 52);
+    return fl_nan_pass(x, FL_FMA(w, sc, sc) * 0x1p-54);
 }
 
 /*
  * The same scheme in float: FL_LN2F_HI/LO (n has at most 8 bits), the shift
- * is 1.5 * 2^23, and q has degree 4 (fl_expf_poly).
+ * is 1.5 * 2^23, and q has degree 4 (fl_expm1f_poly).
  */
 FL_INLINE float fl_expf_reduce(float x, float shift, float *t, float *nd)
 {
@@ -226,17 +233,17 @@ FL_INLINE float fl_expf_reduce(float x, float shift, float *t, float *nd)
     return FL_FMAF(*nd, -FL_LN2F_LO, FL_FMAF(*nd, -FL_LN2F_HI, x));
 }
 
-FL_INLINE float fl_expf_poly(float r)
+FL_INLINE float fl_expm1f_poly(float r)
 {
-    /* 1 + r + r^2 q(r), q the degree-4 Chebyshev fit of (exp(r) - 1 - r) / r^2
+    /* exp(r) - 1 = r + r^2 q(r) (callers add the 1 as in fl_expm1_poly),
+       q the degree-4 Chebyshev fit of (exp(r) - 1 - r) / r^2
        rounded to float (tools/fit_exp_poly.py: 0.16 ulp; it replaced the
        Taylor series to r^7, one multiply-add fewer). */
     float p = FL_FMAF(0.0013926175888627768f, r, 0.008363173343241215f);
     p = FL_FMAF(p, r, 0.041666556149721146f);
     p = FL_FMAF(p, r, 0.16666577756404877f);
     p = FL_FMAF(p, r, 0.5f);
-    p = FL_FMAF(p, r * r, r);
-    return p + 1.0f;
+    return FL_FMAF(p, r * r, r);
 }
 
 /* exp in float: clamp to [-104, 89], 2^n applied as two factors (see fl_exp). */
@@ -245,13 +252,13 @@ FL_INLINE float fl_expf(float x)
     const float SHIFT = 0x1.8p23f;
     float xc = fl_clampf(x, -104.0f, 89.0f);
     float t, nd;
-    float p = fl_expf_poly(fl_expf_reduce(xc, SHIFT, &t, &nd));
+    float w = fl_expm1f_poly(fl_expf_reduce(xc, SHIFT, &t, &nd));
     int32_t n = (int32_t)(fl_bitsf(t) - fl_bitsf(SHIFT));
     int32_t n1 = n >> 1;
     int32_t n2 = n - n1;
     float s1 = fl_from_bitsf((uint32_t)(n1 + 127) << 23);
     float s2 = fl_from_bitsf((uint32_t)(n2 + 127) << 23);
-    return fl_nan_passf(x, (p * s1) * s2);
+    return fl_nan_passf(x, FL_FMAF(w, s1, s1) * s2);
 }
 
 /*
@@ -268,8 +275,9 @@ FL_INLINE float fl_expf_nonpos(float x)
     const float SHIFT_BIAS24 = 0x1.8p23f + 151.0f;     /* 127 + 24 */
     float xc = fl_clamp_belowf(x, -104.0f);
     float t, nd;
-    float p = fl_expf_poly(fl_expf_reduce(xc, SHIFT_BIAS24, &t, &nd));
-    return fl_nan_passf(x, (p * fl_from_bitsf(fl_bitsf(t) << 23)) * 0x1p-24f);
+    float w = fl_expm1f_poly(fl_expf_reduce(xc, SHIFT_BIAS24, &t, &nd));
+    float sc = fl_from_bitsf(fl_bitsf(t) << 23);
+    return fl_nan_passf(x, FL_FMAF(w, sc, sc) * 0x1p-24f);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -296,7 +304,7 @@ FL_INLINE double fl_log_reduced(double m, double kd)
     double f = m - 1.0;
     double s = f / (2.0 + f);
     double z = s * s;
-    /* P(z) by Estrin's scheme (chain depth 3 instead of 6; see fl_exp_poly) */
+    /* P(z) by Estrin's scheme (chain depth 3 instead of 6; see fl_expm1_poly) */
     double z2 = z * z;
     double z4 = z2 * z2;
     double a01 = FL_FMA(0.39999999999899505, z, 0.666666666666667);
