@@ -344,7 +344,7 @@ def _meta(args, mode, repeat, threads):
 def _run_bench_linear(args, parser):
     from fastloss import _bench, _bench_linear
 
-    repeat = 5 if args.repeat is None else args.repeat
+    repeat = _bench.DEFAULT_REPEAT if args.repeat is None else args.repeat
     threads = _bench._resolve_threads(args.threads)
     if not args.no_progress:
         print(
@@ -455,7 +455,7 @@ def _run_bench(args, parser):
         n=args.n,
         dtype=args.dtype,
         n_threads=args.threads,
-        repeat=5 if args.repeat is None else args.repeat,
+        repeat=_bench.DEFAULT_REPEAT if args.repeat is None else args.repeat,
         losses=losses,
         sklearn=not args.no_sklearn,
         seed=args.seed,

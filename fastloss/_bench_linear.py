@@ -24,6 +24,8 @@ import time
 
 import numpy as np
 
+from fastloss._bench import DEFAULT_REPEAT
+
 __all__ = ["bench_linear_loss", "CASES"]
 
 #: Benchmarked cases: (label, library, loss, layout).
@@ -64,7 +66,7 @@ def bench_linear_loss(
     n=1_000_000,
     n_features=50,
     dtype=np.float64,
-    repeat=5,
+    repeat=DEFAULT_REPEAT,
     n_threads=1,
     cases=None,
     seed=0,

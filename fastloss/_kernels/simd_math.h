@@ -205,9 +205,10 @@ FL_INLINE double fl_exp(double x)
  *   fma(w, S, S), S = 2^(n + 54).  x is clamped below at -746 (exp(-746) rounds
  *   to 0), so n = round(x / ln 2) >= -1076 and the biased exponent of
  *   2^(n + 54) is >= 1: a normal double, built from the shift-trick bits
- *   with SHIFT_BIAS + 54 as in fl_exp.  The first product is exact (a power
- *   of 2 times p, normal); the second is exact where the result is normal and
- *   rounds once where it is subnormal.
+ *   with SHIFT_BIAS + 54 as in fl_exp.  The first product rounds only as
+ *   1 + w itself would (S is a power of 2 and the result is normal); the
+ *   second is exact where the result is normal and rounds once where it is
+ *   subnormal.
  * - Exact in the same way up to n + 54 <= 1023, but n is not clamped above:
  *   callers pass x <= 0 only (x > 671 gives garbage).
  * NaN gives NaN, -inf gives 0.
