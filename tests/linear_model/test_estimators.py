@@ -322,11 +322,21 @@ def test_encode_labels_matches_unique():
         np.array([10**12, -(10**12), 5, 5]),
         np.array(["b", "a", "c", "a"]),
         rng.integers(0, 3, 50).astype(np.float64),
+        # floats: whole ones take the counting path, the rest np.unique
+        rng.integers(-5, 5, 50).astype(np.float32),
+        np.array([0.5, 1.5, 0.5, 2.0]),
+        np.array([2.0**53, -(2.0**53), 1.0]),
+        np.array([2.0**60, 0.0, 1.0]),  # beyond +-2^53
+        np.array([np.inf, 0.0, 1.0]),
+        np.array([np.nan, 0.0, 1.0]),
+        np.array([3.0, 1e9, 3.0]),  # span too wide for counting
     ):
-        classes, codes = _encode_labels(y)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no cast warnings (inf, NaN)
+            classes, codes = _encode_labels(y)
         expected_classes, expected_codes = np.unique(y, return_inverse=True)
         assert classes.dtype == expected_classes.dtype
-        assert_array_equal(classes, expected_classes)
+        assert_array_equal(classes, expected_classes)  # NaN == NaN here
         assert_array_equal(codes, expected_codes)
 
 
