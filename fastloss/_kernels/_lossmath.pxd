@@ -5,6 +5,12 @@
 #     K_lgh(y, r, p0, p1) -> lgh_t    loss, gradient and hessian w.r.t. r
 #     K_bad(y, p0, p1)    -> int      1 if y is outside the loss's domain of y_true
 #
+# A loss may also be written in two stages, K_pre(y, r, p0, p1) -> real (a
+# first value, e.g. an exponential) and K_lgh_pre(y, r, pre, p0, p1) -> lgh_t
+# (the rest), with K_lgh their composition: the loss loops then run the stages
+# as two loops over a short chunk (STAGED in _loss.pyx.tp says which losses and
+# why).  The formula is still written once, split in two.
+#
 # y is y_true, r is raw_prediction (link space), p0/p1 are the loss's parameters
 # (quantile, delta or power; unused ones are ignored).  K_lgh is fused over the
 # compute type `real`: float32 inputs are computed in float32, float64 inputs in
@@ -298,6 +304,29 @@ cdef inline lgh_t gamma_identity_lgh(real y, real r, double p0, double p1) noexc
 # Binary classification, y_true in [0, 1]
 # ---------------------------------------------------------------------------
 
+cdef inline real binomial_pre(real y, real r, double p0, double p1) noexcept nogil:
+    # Stage 1 of binomial_lgh: e = exp(-|r|)
+    return xexp_nonpos(-xabs(r))
+
+
+cdef inline lgh_t binomial_lgh_pre(real y, real r, real e, double p0, double p1) noexcept nogil:
+    # Stage 2 of binomial_lgh, from e = binomial_pre(y, r)
+    cdef lgh_t t
+    cdef real one = 1.0
+    cdef real u = one + e
+    cdef real inv = one / u
+    cdef real y1 = one - y
+    # a = 1-y, b = -y for r > 0 and the other way round for r <= 0, so that
+    # the linear part is a*r and expit(r) - y = (a + b*e) / (1+e).  Two
+    # selects of plain values: GCC if-converts these reliably.
+    cdef real a = y1 if r > 0 else -y
+    cdef real b = -y if r > 0 else y1
+    t.loss = xlog1p_unit(e) + a * r
+    t.grad = (a + b * e) * inv
+    t.hess = e * inv * inv
+    return t
+
+
 cdef inline lgh_t binomial_lgh(real y, real r, double p0, double p1) noexcept nogil:
     # loss = log(1 + exp(r)) - y r,  grad = expit(r) - y,  hess = expit(r) expit(-r)
     #
@@ -312,21 +341,12 @@ cdef inline lgh_t binomial_lgh(real y, real r, double p0, double p1) noexcept no
     #   The hessian e / (1 + e)^2 is symmetric in r.
     # Unlike scikit-learn (4 branches with cut-offs -37, -2, 18, 33.3), one
     # select on the sign of r suffices: log1p is accurate over all of (0, 1].
-    cdef lgh_t t
-    cdef real one = 1.0
-    cdef real e = xexp_nonpos(-xabs(r))
-    cdef real u = one + e
-    cdef real inv = one / u
-    cdef real y1 = one - y
-    # a = 1-y, b = -y for r > 0 and the other way round for r <= 0, so that
-    # the linear part is a*r and expit(r) - y = (a + b*e) / (1+e).  Two
-    # selects of plain values: GCC if-converts these reliably.
-    cdef real a = y1 if r > 0 else -y
-    cdef real b = -y if r > 0 else y1
-    t.loss = xlog1p_unit(e) + a * r
-    t.grad = (a + b * e) * inv
-    t.hess = e * inv * inv
-    return t
+    #
+    # Written in two stages, binomial_pre (e) and binomial_lgh_pre (the rest,
+    # from e), so that the loss loops can run them as two loops over a short
+    # chunk (see "Staged kernels" in _loss.pyx.tp); binomial_lgh is their
+    # composition.
+    return binomial_lgh_pre(y, r, binomial_pre(y, r, p0, p1), p0, p1)
 
 
 cdef inline lgh_t exponential_lgh(real y, real r, double p0, double p1) noexcept nogil:
