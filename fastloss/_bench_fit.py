@@ -12,10 +12,10 @@ on X given three ways: dense float64, dense float32 (C order) and sparse CSR
 (float64).  Both libraries run single-threaded by default: fastloss with
 ``n_threads=1``, scikit-learn (whose GLMs otherwise use every core) under
 ``threadpoolctl.threadpool_limits(1)``, held for the whole run, which also
-holds BLAS to one thread for both.  Each fit is repeated ``repeat`` times, the two libraries
-alternating within a round; the median wall time is reported with the
-iteration counts (``n_iter_``) and the largest difference of the fitted
-coefficients.
+holds BLAS to one thread for both.  Each fit is repeated ``repeat`` times,
+the two libraries alternating within a round; the median wall time is
+reported with the iteration counts (``n_iter_``) and the largest difference
+of the fitted coefficients.
 
 Needs scikit-learn and scipy (fastloss's estimators do).
 """

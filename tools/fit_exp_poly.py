@@ -3,12 +3,12 @@
 fl_expm1_poly(r) = r + r^2 q(r) ~ exp(r) - 1 for |r| <= ln(2)/2, q of
 degree 9 (double; fl_expm1f_poly: degree 4, float).  q is the Chebyshev fit
 (near-minimax) of (exp(r) - 1 - r) / r^2, computed by mpmath at 200 bits and
-rounded to the working precision.  This script prints the coefficients (highest degree
-first) and the largest relative error of 1 + r + r^2 q(r), evaluated in
-mpmath with the *rounded* coefficients, on a 4001-point grid: 1.6e-17 = 0.14
-ulp of 2^-53 (double) and 9.7e-9 = 0.16 ulp of 2^-24 (float).  Rounding in
-the evaluation adds at most about 1 ulp on top; the end-to-end bound (2 ulp)
-is what tests/test_simd_math.py checks.
+rounded to the working precision.  This script prints the coefficients
+(highest degree first) and the largest relative error of 1 + r + r^2 q(r),
+evaluated in mpmath with the *rounded* coefficients, on a 4001-point grid:
+1.6e-17 = 0.14 ulp of 2^-53 (double) and 9.7e-9 = 0.16 ulp of 2^-24 (float).
+Rounding in the evaluation adds at most about 1 ulp on top; the end-to-end
+bound (2 ulp) is what tests/test_simd_math.py checks.
 
 Run: python tools/fit_exp_poly.py   (needs mpmath and numpy)
 """
