@@ -51,6 +51,21 @@ ctypedef fused real:
     double
 
 
+cdef extern from "multinomial_simd.h" nogil:
+    # AVX-512 steps of multinomial_rows for a row-major block (the header
+    # says why, and that they give the bits of the plain loops); FL_MN_VEC is
+    # 1 where they are compiled.
+    bint FL_MN_VEC
+    void fl_mn_max_sub_f(const float* x, Py_ssize_t K, float* m, float* d)
+    void fl_mn_max_sub_d(const double* x, Py_ssize_t K, double* m, double* d)
+    void fl_mn_sum_f(const float* e, Py_ssize_t K, float* s)
+    void fl_mn_sum_d(const double* e, Py_ssize_t K, double* s)
+    void fl_mn_grad_row_f(const float* e, Py_ssize_t K, float pinv, int label,
+                          float w, float* out)
+    void fl_mn_grad_row_d(const double* e, Py_ssize_t K, double pinv, int label,
+                          double w, double* out)
+
+
 cdef extern from "simd_math.h" nogil:
     double fl_exp(double x)
     double fl_exp_nonpos(double x)
@@ -414,6 +429,18 @@ cdef enum:
     MN_ROWS = 16
 
 
+cdef inline void mn_grad_row_vec(const floating_in* e, Py_ssize_t K, floating_in pinv,
+                                 int label, floating_in w, floating_out* out) noexcept nogil:
+    # out[k] = (e[k] * pinv - [k == label]) * w, k < K, by fl_mn_grad_row_*
+    # (AVX-512): the gradient row of the multinomial loss, the bits of
+    # multinomial_grad(e[k] * pinv, k == label) * w.  Callers use it only
+    # where FL_MN_VEC is 1 and the input and output dtypes agree.
+    if floating_in is float and floating_out is float:
+        fl_mn_grad_row_f(e, K, pinv, label, w, out)
+    elif floating_in is double and floating_out is double:
+        fl_mn_grad_row_d(e, K, pinv, label, w, out)
+
+
 cdef inline Py_ssize_t mn_ix(bint class_major, Py_ssize_t r, Py_ssize_t k,
                              Py_ssize_t K) noexcept nogil:
     # Position of row r, class k in a block of multinomial_rows (x, expo).
@@ -439,9 +466,13 @@ cdef inline void multinomial_rows(
     # at each call site), class-major (K, MN_ROWS): the layout that matches
     # the caller's input and outputs.  Class-major makes every step below a
     # contiguous vector operation across the rows; row-major makes the
-    # across-row steps strided (gathers), but reads C-ordered raw in place.
-    # Each value is computed by the same operations in either layout: same
-    # bits.
+    # across-row steps strided, but reads C-ordered raw in place.  Where
+    # FL_MN_VEC is 1 (AVX-512 builds) the row-major maxima, x - m and sums
+    # are done row by row, one masked vector per row (multinomial_simd.h).
+    # Each value is computed by the same operations in either layout, except
+    # the order of the row sums on the AVX-512 row-major path (step 4); the
+    # loss kernels use row-major blocks for C- and F-ordered raw alike, so
+    # those give the same bits.
     #
     # The compute precision is the input's: float32 input is computed in
     # float32 (16 lanes per AVX-512 vector instead of 8), with fl_expf_nonpos.
@@ -484,30 +515,48 @@ cdef inline void multinomial_rows(
             for j in range(n_rows * K, MN_ROWS * K):
                 xbuf[j] = 0.0
         x = xbuf
-    # 2. Row maxima.
-    for r in range(MN_ROWS):
-        m[r] = x[mn_ix(cm, r, 0, K)]
-    for k in range(1, K):
-        for r in range(MN_ROWS):
-            v = x[mn_ix(cm, r, k, K)]
-            m[r] = v if v > m[r] else m[r]
-    # 3. Exponentials.
-    if cm:
-        for k in range(K):
-            for r in range(MN_ROWS):
-                expo[k * MN_ROWS + r] = x[k * MN_ROWS + r] - m[r]
+    # 2. Row maxima, and 3a. x - m.
+    if FL_MN_VEC and not cm:
+        if floating_in is float:
+            fl_mn_max_sub_f(x, K, m, expo)
+        else:
+            fl_mn_max_sub_d(x, K, m, expo)
     else:
         for r in range(MN_ROWS):
+            m[r] = x[mn_ix(cm, r, 0, K)]
+        for k in range(1, K):
+            for r in range(MN_ROWS):
+                v = x[mn_ix(cm, r, k, K)]
+                m[r] = v if v > m[r] else m[r]
+        if cm:
             for k in range(K):
-                expo[r * K + k] = x[r * K + k] - m[r]
+                for r in range(MN_ROWS):
+                    expo[k * MN_ROWS + r] = x[k * MN_ROWS + r] - m[r]
+        else:
+            for r in range(MN_ROWS):
+                for k in range(K):
+                    expo[r * K + k] = x[r * K + k] - m[r]
+    # 3b. Exponentials.
     for j in range(MN_ROWS * K):
         expo[j] = xexp_nonpos(expo[j])
-    # 4. Row sums, in class order.
-    for r in range(MN_ROWS):
-        s[r] = expo[mn_ix(cm, r, 0, K)]
-    for k in range(1, K):
+    # 4. Row sums.  On the AVX-512 row-major path in the order of the vector
+    # lanes (multinomial_simd.h: slots of W = 16 float / 8 double lanes, then
+    # folded in halves); everywhere else in class order, e_0 + e_1 + ...,
+    # which keeps the 16 sums in registers.  (Folds in the lane order through
+    # a buffer, to make every build give the AVX-512 bits, cost the AVX2
+    # build 0-22% and LinearModelLoss 3-8%.)  The orders may differ in the
+    # last bit; each build gives the same bits for C- and F-ordered raw.
+    if FL_MN_VEC and not cm:
+        if floating_in is float:
+            fl_mn_sum_f(expo, K, s)
+        else:
+            fl_mn_sum_d(expo, K, s)
+    else:
         for r in range(MN_ROWS):
-            s[r] = s[r] + expo[mn_ix(cm, r, k, K)]
+            s[r] = expo[mn_ix(cm, r, 0, K)]
+        for k in range(1, K):
+            for r in range(MN_ROWS):
+                s[r] = s[r] + expo[mn_ix(cm, r, k, K)]
     # 5. Losses and 1 / sums (the log and division vectorised across rows).
     for r in range(MN_ROWS):
         inv[r] = 1 / s[r]
