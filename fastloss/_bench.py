@@ -317,7 +317,17 @@ class _NoProgress:
 
 
 def _measure(fn, number):
-    """Mean duration of one call in ns over ``number`` back-to-back calls."""
+    """Mean duration of one call in ns over ``number`` back-to-back calls,
+    after one untimed call.
+
+    The untimed call absorbs what the previous column left behind: the first
+    call after a peer that allocated and freed large arrays (the NumPy
+    reference, at n = 1e7) ran 2-4x slower than the next ones (measured:
+    the multinomial floor, float64, 14-32 ns/row first, then 6.7-7.7), and
+    in the interleaved rounds that first call was always the floor's, which
+    made every ratio to the floor look better than it was.
+    """
+    fn()
     t0 = time.perf_counter_ns()
     for _ in range(number):
         fn()
