@@ -2,12 +2,12 @@
 
 On AVX-512 builds the row-major block (C-ordered raw_prediction, and F-ordered
 raw once gathered) takes its maxima, x - max, sums and gradient rows one masked
-vector per row (fastloss/_kernels/multinomial_simd.h: chunks of 16 float32 or
-8 float64 lanes, the last one masked); every other build runs the plain loops
-of multinomial_rows.  Each must give exactly the bits of its operations
-emulated in NumPy, and the NumPy reference's values.  The class
-counts below cover one partial chunk, exact chunks, several chunks and a
-masked tail after full chunks, in both dtypes.
+vector per row (fastloss/_kernels/multinomial_simd.h: chunks of 16 float32 /
+8 float64 lanes, the last one masked); the other builds run the plain loops
+of multinomial_rows.  Each must give
+exactly the bits of its operations emulated in NumPy, and the NumPy
+reference's values.  The class counts below cover one partial chunk, exact
+chunks, several chunks and a masked tail after full chunks, in both dtypes.
 """
 
 import numpy as np
@@ -17,7 +17,7 @@ import fastloss
 from fastloss import reference
 from fastloss._kernels import available_variants, load
 
-KS = [1, 2, 3, 7, 8, 9, 10, 15, 16, 17, 24, 33]
+KS = [1, 2, 3, 4, 5, 7, 8, 9, 10, 15, 16, 17, 24, 33]
 N = 203   # 12 blocks of 16 rows and a short block of 11 (zero-padded)
 
 
@@ -72,8 +72,9 @@ def _emulate_ops(mod, y, raw, sw):
     e = np.empty(n * K, dt)
     mod._vec_exp_nonpos(np.ascontiguousarray(raw - m[:, None]).ravel(), e)
     e = e.reshape(n, K)
-    if mod.build_isa() == "avx512":
-        W = 16 if dt is np.float32 else 8
+    lanes = {"avx512": (16, 8)}.get(mod.build_isa())
+    if lanes is not None:
+        W = lanes[0] if dt is np.float32 else lanes[1]
         slots = np.zeros((n, W), dt)
         for k in range(K):
             slots[:, k % W] += e[:, k]

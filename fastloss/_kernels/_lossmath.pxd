@@ -470,7 +470,7 @@ cdef inline void multinomial_rows(
     # FL_MN_VEC is 1 (AVX-512 builds) the row-major maxima, x - m and sums
     # are done row by row, one masked vector per row (multinomial_simd.h).
     # Each value is computed by the same operations in either layout, except
-    # the order of the row sums on the AVX-512 row-major path (step 4); the
+    # the order of the row sums on the vector row-major path (step 4); the
     # loss kernels use row-major blocks for C- and F-ordered raw alike, so
     # those give the same bits.
     #
@@ -543,9 +543,10 @@ cdef inline void multinomial_rows(
     # lanes (multinomial_simd.h: slots of W = 16 float / 8 double lanes, then
     # folded in halves); everywhere else in class order, e_0 + e_1 + ...,
     # which keeps the 16 sums in registers.  (Folds in the lane order through
-    # a buffer, to make every build give the AVX-512 bits, cost the AVX2
-    # build 0-22% and LinearModelLoss 3-8%.)  The orders may differ in the
-    # last bit; each build gives the same bits for C- and F-ordered raw.
+    # a buffer, to give every build the AVX-512 bits, cost the AVX2 build
+    # 0-22% and LinearModelLoss's class-major blocks 3-8%.)  The orders may
+    # differ in the last bit; each build gives the same bits for C- and
+    # F-ordered raw.
     if FL_MN_VEC and not cm:
         if floating_in is float:
             fl_mn_sum_f(expo, K, s)
