@@ -161,8 +161,6 @@ FL_MN_STEPS(d, double, FL_MN_W_D)
 
 #else
 /* Never called where FL_MN_VEC is 0: the plain loops of multinomial_rows run. */
-#define FL_MN_W_F 1
-#define FL_MN_W_D 1
 #define FL_MN_STUBS(S, T)                                                       \
 static inline void fl_mn_max_sub_##S(const T *x, ptrdiff_t K, T *m, T *d)       \
 { (void)x; (void)K; (void)m; (void)d; }                                         \
