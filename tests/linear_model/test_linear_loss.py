@@ -476,6 +476,66 @@ def test_sparse_formats_and_index_dtypes():
         np.testing.assert_allclose(g1, g0, rtol=rtol, atol=1e-7 if rtol > 1e-9 else 1e-14)
 
 
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("K", [1, 3])
+def test_csr_row_lengths(K, dtype, index_dtype):
+    # The sparse phases handle a row's nonzeros 8 at a time (AVX-512 phase 1,
+    # masked last group) and give each row 8 slots of g, more by 8 for longer
+    # rows, in a buffer sized by the fullest tile (phase 3).  Rows of 0 to 45
+    # nonzeros, a first tile of only long rows and last ones of only short
+    # rows, 2600 rows: tiles of 256 rows and two chunks (2048 rows and the
+    # rest), which two threads take one each: the bits must not change.
+    sp = pytest.importorskip("scipy.sparse")
+    rng = np.random.default_rng(5)
+    n, d = 2600, 45
+    lengths = rng.choice([0, 1, 2, 7, 8, 9, 15, 16, 17, 24, 25, 40, 45], size=n)
+    lengths[:256] = rng.choice([17, 40, 45], size=256)
+    lengths[-300:] = rng.choice([0, 1, 3], size=300)
+    X = np.zeros((n, d))
+    for i, L in enumerate(lengths):
+        cols = rng.choice(d, L, replace=False)
+        X[i, cols] = rng.standard_normal(L)
+    X = X.astype(dtype)
+    Xs = sp.csr_matrix(X)
+    Xs.indices = Xs.indices.astype(index_dtype)
+    Xs.indptr = Xs.indptr.astype(index_dtype)
+    assert Xs.indices.dtype == index_dtype
+    Xd = X.astype(np.float64)  # the same values, exactly
+    sw = rng.uniform(0.5, 2.0, n)
+    if K == 1:
+        lml = LinearModelLoss(fastloss.HalfPoissonLoss())
+        coef = 0.1 * rng.standard_normal(d + 1)
+        y = rng.poisson(1.0, n).astype(float)
+    else:
+        lml = LinearModelLoss(fastloss.HalfMultinomialLoss(n_classes=K))
+        coef = 0.1 * rng.standard_normal((K, d + 1))
+        y = rng.integers(0, K, n).astype(float)
+    # raw predictions against NumPy: sums of <= 45 products, each rounded
+    # to ~1e-16 relative; their terms are O(0.1), so 1e-13 absolute is slack
+    # for the summation order and small enough to catch a wrong term
+    _, _, raw_s = lml.weight_intercept_raw(coef, Xs)
+    W = coef[..., :-1]
+    b = coef[..., -1]
+    np.testing.assert_allclose(raw_s, (Xd @ W.T + b).reshape(raw_s.shape), rtol=0, atol=1e-13)
+    # the objective and gradient against the dense kernels (other summation
+    # orders of the same float64 terms: ~1e-15 relative, as in
+    # test_sparse_formats_and_index_dtypes)
+    l_d, g_d = lml.loss_gradient(coef, Xd, y, sw, l2_reg_strength=0.1)
+    l_s, g_s = lml.loss_gradient(coef, Xs, y, sw, l2_reg_strength=0.1)
+    np.testing.assert_allclose(l_s, l_d, rtol=1e-12)
+    np.testing.assert_allclose(g_s, g_d, rtol=1e-12, atol=1e-14)
+    # Hessian-vector products too (phase 3 with h * raw)
+    v = rng.standard_normal(coef.size)
+    _, hessp_d = lml.gradient_hessian_product(coef, Xd, y, sw)
+    _, hessp_s = lml.gradient_hessian_product(coef, Xs, y, sw)
+    np.testing.assert_allclose(hessp_s(v), hessp_d(v), rtol=1e-12, atol=1e-14)
+    # bits do not depend on n_threads
+    l_2, g_2 = lml.loss_gradient(coef, Xs, y, sw, l2_reg_strength=0.1, n_threads=2)
+    assert l_2 == l_s
+    np.testing.assert_array_equal(g_2, g_s)
+
+
 def test_edge_shapes():
     lml = LinearModelLoss(fastloss.HalfSquaredError())
     X = np.array([[2.0]])
