@@ -1,10 +1,11 @@
 """The softmax steps of the multinomial loss for every number of classes.
 
-On AVX-512 builds the row-major block (C-ordered raw_prediction, and F-ordered
-raw once gathered) takes its maxima, x - max, sums and gradient rows one masked
-vector per row (fastloss/_kernels/multinomial_simd.h: chunks of 16 float32 /
-8 float64 lanes, the last one masked); the other builds run the plain loops
-of multinomial_rows.  Each must give
+On AVX-512 builds the row-major block (C-ordered raw_prediction) takes its
+maxima, x - max, sums and gradient rows one masked vector per row
+(fastloss/_kernels/multinomial_simd.h: chunks of 16 float32 / 8 float64 lanes,
+the last one masked), and the class-major block (F-ordered raw) adds its sums
+in that same lane order; the other builds run the plain loops of
+multinomial_rows.  Each must give
 exactly the bits of its operations emulated in NumPy, and the NumPy
 reference's values.  The class counts below cover one partial chunk, exact
 chunks, several chunks and a masked tail after full chunks, in both dtypes.
@@ -35,24 +36,39 @@ def _data(K, dtype, seed=0):
     return y.astype(dtype), raw.astype(dtype)
 
 
-def _outputs(mod, y, raw, sw):
+def _outputs(mod, y, raw, sw, out_order="C"):
     """loss_gradient, gradient, gradient_hessian and gradient_proba of the
-    compiled kernel (no validation) of one instruction-set variant."""
+    compiled kernel (no validation) of one instruction-set variant, with 2-D
+    outputs in out_order; also (keys "more_*") loss, loss_sum and
+    loss_gradient_sum, which _emulate does not cover."""
     k = mod.CyHalfMultinomialLoss()
     n, K = raw.shape
+
+    def empty2():
+        return np.empty((n, K), raw.dtype, order=out_order)
+
     out = {}
-    lo, g = np.empty(n, raw.dtype), np.empty((n, K), raw.dtype)
+    lo, g = np.empty(n, raw.dtype), empty2()
     out["n_bad"] = k.loss_gradient(y, raw, sw, lo, g, 1)
     out["lg_loss"], out["lg_grad"] = lo, g
-    g = np.empty((n, K), raw.dtype)
+    g = empty2()
     k.gradient(y, raw, sw, g, 1)
     out["g_grad"] = g
-    g, h = np.empty((n, K), raw.dtype), np.empty((n, K), raw.dtype)
+    g, h = empty2(), empty2()
     k.gradient_hessian(y, raw, sw, g, h, 1)
     out["gh_grad"], out["gh_hess"] = g, h
-    g, p = np.empty((n, K), raw.dtype), np.empty((n, K), raw.dtype)
+    g, p = empty2(), empty2()
     k.gradient_proba(y, raw, sw, g, p, 1)
     out["gp_grad"], out["gp_proba"] = g, p
+    lo = np.empty(n, raw.dtype)
+    k.loss(y, raw, sw, lo, 1)
+    out["more_loss"] = lo
+    parts = np.zeros(mod.n_blocks(n, True))
+    k.loss_sum(y, raw, sw, parts, 1)
+    out["more_loss_sum"] = parts
+    parts, g = np.zeros(mod.n_blocks(n, True)), empty2()
+    k.loss_gradient_sum(y, raw, sw, g, parts, 0.25, 1)
+    out["more_lgs_sum"], out["more_lgs_grad"] = parts, g
     return out
 
 
@@ -112,21 +128,30 @@ def _emulate_ops(mod, y, raw, sw):
 @pytest.mark.parametrize("K", KS)
 def test_bits_of_every_variant(K, dtype, isa):
     """Every instruction-set variant gives exactly the bits of its operations
-    emulated in NumPy (_emulate), for C- and F-ordered raw, weighted or not:
-    on AVX-512 this checks the masked-vector steps (tails, several chunks,
-    the sum order, the gradient rows), elsewhere the plain loops."""
+    emulated in NumPy (_emulate), for C- and F-ordered raw and outputs,
+    weighted or not: on AVX-512 this checks the masked-vector steps (tails,
+    several chunks, the sum order, the gradient rows) of C-ordered raw and
+    the class-major blocks of F-ordered raw, whose sums must follow the same
+    lane order (mn_sum_lanes_cm); elsewhere the plain loops.  The methods
+    that _emulate does not cover (loss, loss_sum, loss_gradient_sum) must give
+    the same bits for every order as for C order."""
     mod = load(isa)
     y, raw = _data(K, dtype)
     sw = np.random.default_rng(K).uniform(0.5, 2.0, N).astype(dtype)
     for w in (None, sw):
         want = _emulate(mod, y, raw, w)
+        first = None
         for order in ("C", "F"):
-            got = _outputs(mod, y, np.asarray(raw, order=order), w)
-            assert got.pop("n_bad") == 2
-            for key in want:
-                np.testing.assert_array_equal(
-                    got[key], want[key],
-                    err_msg=f"{isa} K={K} {order} weighted={w is not None}: {key}")
+            for out_order in ("C", "F"):
+                got = _outputs(mod, y, np.asarray(raw, order=order), w, out_order)
+                assert got.pop("n_bad") == 2
+                where = f"{isa} K={K} raw {order} out {out_order} weighted={w is not None}"
+                for key in want:
+                    np.testing.assert_array_equal(got[key], want[key], err_msg=f"{where}: {key}")
+                if first is None:
+                    first = got
+                for key in got:
+                    np.testing.assert_array_equal(got[key], first[key], err_msg=f"{where}: {key}")
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])

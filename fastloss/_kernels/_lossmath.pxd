@@ -447,11 +447,44 @@ cdef inline Py_ssize_t mn_ix(bint class_major, Py_ssize_t r, Py_ssize_t k,
     return k * MN_ROWS + r if class_major else r * K + k
 
 
+cdef inline void mn_sum_lanes_cm(const floating_in* e, Py_ssize_t K,
+                                 floating_in* s) noexcept nogil:
+    # s[r] = sum_k e[k * MN_ROWS + r] for a class-major block, added in the
+    # order of fl_mn_sum_* (multinomial_simd.h) on a row-major row: slot j
+    # (j < W, W = 16 float32 / 8 float64 lanes) = e_j + e_{j+W} + ... in that
+    # order, then the slots folded in halves, slot j + slot j + h for
+    # h = W/2, ..., 1.  The vector code adds +0 for the slots and lanes past
+    # K; a sum of exponentials is never -0, so leaving those additions out
+    # gives the same bits.  Every step is a loop across the MN_ROWS rows.
+    cdef Py_ssize_t W = 16 if floating_in is float else 8
+    cdef floating_in sl[16 * MN_ROWS]
+    cdef Py_ssize_t j, k, r, h
+    cdef Py_ssize_t J = K if K < W else W   # slots holding a class
+    for j in range(J):
+        for r in range(MN_ROWS):
+            sl[j * MN_ROWS + r] = e[j * MN_ROWS + r]
+        k = j + W
+        while k < K:
+            for r in range(MN_ROWS):
+                sl[j * MN_ROWS + r] = sl[j * MN_ROWS + r] + e[k * MN_ROWS + r]
+            k = k + W
+    h = W // 2
+    while h >= 1:
+        for j in range(J - h):   # slot j + h < J holds a class
+            for r in range(MN_ROWS):
+                sl[j * MN_ROWS + r] = sl[j * MN_ROWS + r] + sl[(j + h) * MN_ROWS + r]
+        if J > h:
+            J = h
+        h = h // 2
+    for r in range(MN_ROWS):
+        s[r] = sl[r]
+
+
 cdef inline void multinomial_rows(
     const floating_in* raw, Py_ssize_t row_stride, Py_ssize_t class_stride,
     Py_ssize_t n_rows, Py_ssize_t n_classes, const int* labels,
     double* loss, floating_in* expo, floating_in* inv, floating_in* xbuf,
-    bint class_major,
+    bint class_major, bint lane_order,
 ) noexcept nogil:
     # For n_rows <= MN_ROWS rows of raw predictions (row r, class k at
     # raw[r * row_stride + k * class_stride]), fill loss[r] = logsumexp(raw_r)
@@ -470,9 +503,12 @@ cdef inline void multinomial_rows(
     # FL_MN_VEC is 1 (AVX-512 builds) the row-major maxima, x - m and sums
     # are done row by row, one masked vector per row (multinomial_simd.h).
     # Each value is computed by the same operations in either layout, except
-    # the order of the row sums on the vector row-major path (step 4); the
-    # loss kernels use row-major blocks for C- and F-ordered raw alike, so
-    # those give the same bits.
+    # the order of the row sums on the vector row-major path (step 4).  With
+    # lane_order (a constant at each call site), class-major blocks on those
+    # builds add their sums in that same order (mn_sum_lanes_cm): the loss
+    # kernels take row-major blocks for C-ordered raw and class-major ones for
+    # F-ordered raw, and both give the same bits.  LinearModelLoss passes
+    # False (class order, cheaper; its tiles are always class-major).
     #
     # The compute precision is the input's: float32 input is computed in
     # float32 (16 lanes per AVX-512 vector instead of 8), with fl_expf_nonpos.
@@ -541,7 +577,8 @@ cdef inline void multinomial_rows(
         expo[j] = xexp_nonpos(expo[j])
     # 4. Row sums.  On the AVX-512 row-major path in the order of the vector
     # lanes (multinomial_simd.h: slots of W = 16 float / 8 double lanes, then
-    # folded in halves); everywhere else in class order, e_0 + e_1 + ...,
+    # folded in halves), and on AVX-512 class-major blocks with lane_order in
+    # the same order (mn_sum_lanes_cm); everywhere else in class order, e_0 + e_1 + ...,
     # which keeps the 16 sums in registers.  (Folds in the lane order through
     # a buffer, to give every build the AVX-512 bits, cost the AVX2 build
     # 0-22% and LinearModelLoss's class-major blocks 3-8%.)  The orders may
@@ -552,6 +589,8 @@ cdef inline void multinomial_rows(
             fl_mn_sum_f(expo, K, s)
         else:
             fl_mn_sum_d(expo, K, s)
+    elif FL_MN_VEC and lane_order:
+        mn_sum_lanes_cm(expo, K, s)
     else:
         for r in range(MN_ROWS):
             s[r] = expo[mn_ix(cm, r, 0, K)]
