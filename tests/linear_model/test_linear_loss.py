@@ -478,11 +478,13 @@ def test_sparse_formats_and_index_dtypes():
 
 @pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("K", [1, 3])
+@pytest.mark.parametrize("K", [1, 3, 10])
 def test_csr_row_lengths(K, dtype, index_dtype):
     # The sparse phases handle a row's nonzeros 8 at a time (AVX-512 phase 1,
     # masked last group) and give each row 8 slots of g, more by 8 for longer
-    # rows, in a buffer sized by the fullest tile (phase 3).  Rows of 0 to 45
+    # rows, in a buffer sized by the fullest tile (phase 3); from 8 classes
+    # on, both phases run across the classes of each nonzero, with W and the
+    # gradient's data part transposed (K = 10 here).  Rows of 0 to 45
     # nonzeros, a first tile of only long rows and last ones of only short
     # rows, 2600 rows: tiles of 256 rows and two chunks (2048 rows and the
     # rest), which two threads take one each: the bits must not change.
