@@ -16,7 +16,11 @@ The same cases as ``python -m fastloss bench``:
   floor's, both timed alternately in the same rounds (unit "ratio": lower is
   better, 1 is the memory-bandwidth floor);
 * ``PeakMemReduction.peakmem_loss_gradient``: the peak memory of
-  ``reduction="none"`` next to ``reduction="mean"`` (no per-sample loss array).
+  ``reduction="none"`` next to ``reduction="mean"`` (no per-sample loss array);
+* ``MultinomialOrder.time_method``: the multinomial loss on C- and F-ordered
+  raw_prediction (F order, with outputs in the same order, is how
+  scikit-learn's gradient boosting keeps them), for loss_gradient, gradient
+  and gradient_hessian.
 
 The peers (scikit-learn, PyTorch) are timed by ``python -m fastloss bench``
 only: they do not change from one fastloss commit to the next, and each asv
@@ -40,6 +44,7 @@ from .common import (
     ratio_of_medians,
     reference,
     reference_params,
+    touched,
 )
 
 #: n of the ratio benchmarks (one size keeps quick runs short).
@@ -230,3 +235,29 @@ class PeakMemReduction:
         self.loss.loss_gradient(
             self.y_true, self.raw_prediction, n_threads=1, **self.kwargs
         )
+
+
+class MultinomialOrder(LossBenchmark):
+    """The multinomial loss on C- and F-ordered raw_prediction, outputs in
+    the same order (n = 1e6 rows, 10 classes, n_threads=1)."""
+
+    params = (("C", "F"), DTYPES, ("loss_gradient", "gradient", "gradient_hessian"))
+    param_names = ("order", "dtype", "method")
+    version = "1"
+
+    def setup(self, order, dtype, method):
+        self.make("multinomial_loss", dtype, RATIO_N)
+        self.raw_prediction = np.asarray(self.raw_prediction, order=order)
+        self.gradient_out = touched(np.empty_like(self.raw_prediction, order=order))
+        self.hessian_out = touched(np.empty_like(self.raw_prediction, order=order))
+
+    def time_method(self, order, dtype, method):
+        loss, y, raw = self.loss, self.y_true, self.raw_prediction
+        if method == "loss_gradient":
+            loss.loss_gradient(y, raw, loss_out=self.loss_out,
+                               gradient_out=self.gradient_out, n_threads=1)
+        elif method == "gradient":
+            loss.gradient(y, raw, gradient_out=self.gradient_out, n_threads=1)
+        else:
+            loss.gradient_hessian(y, raw, gradient_out=self.gradient_out,
+                                  hessian_out=self.hessian_out, n_threads=1)
