@@ -851,30 +851,57 @@ def _bench_one(name, loss_cls, n, dtype, n_threads, repeat, sk_loss, torch,
     row["floor_kernel"] = floor_kernel if "floor" in calls else None
     row["notes"].extend(notes)
 
-    # Warm-up: first call of each column (page faults, lazy imports, thread
-    # pool start), calibration of `number`, and the agreement check.
-    reporter.update(head, "warm-up")
+    # Two groups of rounds: fastloss and its floor interleaved, then the
+    # peers interleaved, each group warmed up just before its rounds.  The
+    # NumPy reference (and PyTorch) allocate and free arrays of the size of
+    # the data, and that slows whatever runs next for seconds, beyond one
+    # untimed call (_measure): at n = 1e7, 10 classes, after allocating and
+    # freeing 1.6 GB the multinomial floor took 12.8 ns/row instead of 5.9 and
+    # fastloss 23-25 instead of 18.6 (float64, measured in a loop with and
+    # without that churn).  Interleaved with the peers, or right after their
+    # warm-up calls, the floor and fastloss were timed in those conditions.
+    own = [lib for lib in calls if lib in ("floor", "fastloss")]
+    groups = [own, [lib for lib in calls if lib not in own]]
     outputs = {}
     numbers = {}
-    for lib in list(calls):
+    samples = {}
+    for group in groups:
+        # Warm-up: first call of each column (page faults, lazy imports,
+        # thread pool start), calibration of `number`, and the outputs for
+        # the agreement check.
+        reporter.update(head, "warm-up")
+        for lib in group:
+            try:
+                t0 = time.perf_counter()
+                out = calls[lib]()
+                elapsed = time.perf_counter() - t0
+            except Exception as exc:  # noqa: BLE001 - reported in the row
+                message = f"{lib}: {type(exc).__name__}: {exc}"
+                del calls[lib]
+                if lib == "fastloss":
+                    row["status"] = "error"
+                    row["error"] = message
+                    return row
+                row["notes"].append(message)
+                continue
+            if lib != "floor":
+                outputs[lib] = out
+            numbers[lib] = max(
+                1, min(_MAX_NUMBER, math.ceil(_MIN_MEASUREMENT_S / max(elapsed, 1e-9)))
+            )
+        timed = [lib for lib in group if lib in calls]
+        for lib in timed:
+            samples[lib] = []
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
         try:
-            t0 = time.perf_counter()
-            out = calls[lib]()
-            elapsed = time.perf_counter() - t0
-        except Exception as exc:  # noqa: BLE001 - reported in the row
-            message = f"{lib}: {type(exc).__name__}: {exc}"
-            del calls[lib]
-            if lib == "fastloss":
-                row["status"] = "error"
-                row["error"] = message
-                return row
-            row["notes"].append(message)
-            continue
-        if lib != "floor":
-            outputs[lib] = out
-        numbers[lib] = max(
-            1, min(_MAX_NUMBER, math.ceil(_MIN_MEASUREMENT_S / max(elapsed, 1e-9)))
-        )
+            for round_index in range(repeat):
+                for lib in timed:
+                    reporter.update(head, f"round {round_index + 1}/{repeat} {lib}")
+                    samples[lib].append(_measure(calls[lib], numbers[lib]) / n)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
     row["number"].update(numbers)
 
     rtol = _AGREEMENT_RTOL[dtype]
@@ -893,29 +920,6 @@ def _bench_one(name, loss_cls, n, dtype, n_threads, repeat, sk_loss, torch,
             )
     row["agrees"] = agrees
     del outputs, fl_loss, fl_grad
-
-    # Two groups of rounds: fastloss and its floor interleaved, then the
-    # peers interleaved.  The NumPy reference (and PyTorch) allocate and free
-    # arrays of the size of the data, and that slows whatever runs next for
-    # seconds, beyond one untimed call (_measure): at n = 1e7, 10 classes,
-    # after allocating and freeing 1.6 GB the multinomial floor took 12.8
-    # ns/row instead of 5.9 and fastloss 23-25 instead of 18.6 (float64,
-    # measured in a loop with and without that churn).  Interleaved with the
-    # peers, the floor and fastloss were timed in those conditions.
-    own = [lib for lib in calls if lib in ("floor", "fastloss")]
-    groups = [own, [lib for lib in calls if lib not in own]]
-    samples = {lib: [] for lib in calls}
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        for group in groups:
-            for round_index in range(repeat):
-                for lib in group:
-                    reporter.update(head, f"round {round_index + 1}/{repeat} {lib}")
-                    samples[lib].append(_measure(calls[lib], numbers[lib]) / n)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
 
     for lib, values in samples.items():
         row["samples_ns_per_sample"][lib] = values
