@@ -40,8 +40,8 @@ fastloss, scikit-learn and PyTorch write into preallocated per-sample outputs
 of the input dtype; the NumPy reference allocates its own (float64) outputs.
 Each measurement is repeated --repeat times in interleaved rounds (fastloss
 and its floor first, then the peers, whose large allocations slow whatever
-runs after them), and the median is reported in nanoseconds per sample, with the ratios
-fastloss / floor and fastloss / best peer (the fastest of numpy, sklearn,
+runs after them), and the median is reported in nanoseconds per sample, with
+the ratios fastloss / floor and fastloss / best peer (the fastest of numpy, sklearn,
 torch). --reduction mean times loss_gradient(reduction="mean") against the
 floor of reading two arrays and writing one and the NumPy reference's mean.
 Progress is shown on stderr, the table on stdout.
