@@ -395,3 +395,23 @@ def test_inputs_not_modified(cfg, med_data):
     before = [a.copy() for a in (y, raw, sw)]
     all_outputs(loss, y, raw, sw, 1)
     _check_unchanged(before, y, raw, sw)
+
+
+# ---------------------------------------------------------------------------
+# Allocation failure inside the parallel region
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_multinomial_work_buffer_allocation_failure_raises(n_threads):
+    # Each thread of the multinomial kernels allocates a work buffer of
+    # MN_ROWS * (2 * n_classes + 2) doubles.  A raw_prediction view with 2**44
+    # classes (stride 0: no memory behind it) asks for more than the 2**47
+    # bytes of a 64-bit process's address space, so malloc returns NULL even
+    # under overcommit; the kernel must raise MemoryError, not dereference it.
+    closs = fastloss.HalfMultinomialLoss(n_classes=3).closs
+    raw = np.lib.stride_tricks.as_strided(np.zeros(1), shape=(2, 2**44), strides=(0, 0))
+    y = np.zeros(2)
+    loss_out = np.empty(2)
+    with pytest.raises(MemoryError):
+        closs.loss(y, raw, None, loss_out, n_threads=n_threads)

@@ -14,6 +14,7 @@ import pytest
 
 import fastloss
 from fastloss.linear_model import LinearModelLoss
+from fastloss.linear_model._linear_loss import _MODE
 from fastloss.linear_model._linear_loss import _lk as lk
 
 # (fastloss class name, constructor parameters)
@@ -595,3 +596,30 @@ def test_import_needs_neither_scipy_nor_sklearn():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert float(out.stdout) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_work_buffer_allocation_failure_raises(sparse):
+    # dense_pass / csr_pass allocate each chunk's tile buffers inside the
+    # parallel loop.  A tile of 2**44 rows asks for more than the 2**47 bytes
+    # of a 64-bit address space, so malloc returns NULL even under
+    # overcommit: the pass must raise MemoryError instead of writing through
+    # a NULL pointer (the partial sums are then never read).
+    rng = np.random.default_rng(12)
+    X = rng.standard_normal((10, 3))
+    y = rng.poisson(1.0, 10).astype(np.float64)
+    W = np.zeros((1, 3))
+    b = np.zeros(1)
+    partials = np.zeros((1, 5))
+    kid = int(fastloss.HalfPoissonLoss().closs.kernel_id)
+    mode = _MODE["LG"]
+    tile = 2**44
+    with pytest.raises(MemoryError):
+        if sparse:
+            sp = pytest.importorskip("scipy.sparse")
+            Xs = sp.csr_matrix(X)
+            lk.csr_pass(Xs.data, Xs.indices, Xs.indptr, 3, y, None, W, b, None, None,
+                        partials, kid, mode, 0.0, 0.0, tile, tile, 2)
+        else:
+            lk.dense_pass(X, y, None, W, b, None, None, partials, kid, mode, 0.0, 0.0,
+                          tile, tile, 2)
