@@ -372,16 +372,22 @@ def test_classes_independent_of_grouping(dtype):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize(
     "K, d",
-    [(4, 13), (10, 50), (9, 101), (5, 3), (3, 50), (2, 49), (2, 100), (3, 52), (3, 53), (2, 20)],
+    [
+        (4, 13), (10, 50), (9, 101), (5, 3), (8, 16), (6, 20), (7, 1),
+        (3, 50), (2, 49), (2, 100), (3, 52), (3, 53), (2, 20),
+    ],
 )
 def test_multinomial_gradient_blocking(K, d, dtype):
-    # Phase 3 (X.T @ G) of row-major X: 48-column register blocks, then the
-    # remaining d % 48 columns either 8 classes at a time in registers (K >= 4;
-    # K = 9, 10: a second group with repeated, unstored class slots; the last
-    # 4-column vector masked) or, with K < 4, as a 13th masked vector of the
-    # last block when there are 1 to 4 of them (d = 49, 50, 52, 100), else
-    # class by class through memory (d = 53, and d = 20 with no block; the same
-    # code serves the 1-output losses, K = 1).  Against NumPy:
+    # Phase 3 (X.T @ G) of row-major X (AVX2 and AVX-512 builds): the classes
+    # in groups of 4 with 16-column blocks of the 4 classes in registers, then
+    # the remaining d % 16 columns one 4-column vector at a time, the last
+    # masked (d = 13, 50, 101, 20; d = 16: blocks only; d = 3, 1: no block).
+    # The K % 4 classes past the groups (K = 9, 10, 5, 6, 7, 3, 2) one at a
+    # time: 48-column register blocks, then the remaining d % 48 columns as a
+    # 13th masked vector of the last block when there are 1 to 4 of them
+    # (d = 49, 50, 52, 100), else through memory (d = 53, 101, and d = 20, 13,
+    # 3, 1 with no block; the same code serves the 1-output losses, K = 1).
+    # Against NumPy:
     # grad_k = X.T @ (p_k - [y == k]) / n, computed in float64 on the same
     # (exactly converted) X.  Tolerance: both are sums of n products in
     # float64 in different orders (from probabilities a few ulp apart), so
