@@ -340,6 +340,76 @@ def test_encode_labels_matches_unique():
         assert_array_equal(codes, expected_codes)
 
 
+def _label_arrays():
+    """Hypothesis strategy: 1-D label arrays of the dtypes fit() meets --
+    integers, bools, unsigned, and floats (whole, fractional, huge, +-inf,
+    NaN mixed in)."""
+    from hypothesis import strategies as st
+    from hypothesis.extra import numpy as hnp
+
+    dtypes = st.sampled_from(
+        [np.int64, np.int32, np.int8, np.uint8, np.uint16, np.bool_, np.float64, np.float32]
+    )
+    return dtypes.flatmap(
+        lambda dt: hnp.arrays(
+            dt,
+            st.integers(1, 40),
+            elements=(
+                st.one_of(
+                    st.integers(-5, 5).map(float),
+                    st.floats(allow_nan=True, allow_infinity=True, width=32),
+                    st.sampled_from([2.0**53, -(2.0**53), 2.0**60, 0.5, 1e9]),
+                )
+                if np.dtype(dt).kind == "f"
+                else None
+            ),
+        )
+    )
+
+
+def test_integer_labels_are_binary_or_multiclass():
+    # fit() skips scikit-learn's check_classification_targets when
+    # _integer_labels(y) is not None: that must only happen for labels that
+    # type_of_target calls "binary" or "multiclass" (the types the check
+    # accepts), and every such finite label array must be recognised (else
+    # the check, and a second np.unique, run for nothing).  Labels reach fit
+    # finite (validate_data rejects NaN and inf in y).
+    hypothesis = pytest.importorskip("hypothesis")
+    from sklearn.utils.multiclass import type_of_target
+
+    from fastloss.linear_model._logistic import _encode_labels, _integer_labels
+
+    @hypothesis.settings(max_examples=300, deadline=None, derandomize=True)
+    @hypothesis.given(_label_arrays())
+    def check(y):
+        yi = _integer_labels(y)
+        finite = y.dtype.kind != "f" or bool(np.isfinite(y).all())
+        if yi is not None:
+            assert finite
+            assert type_of_target(y) in ("binary", "multiclass")
+            assert_array_equal(yi, y)  # exact values, as int64
+            assert yi.dtype == np.int64
+        elif finite:
+            assert y.dtype.kind == "f"
+            whole = np.all(y == np.round(y)) and np.all(np.abs(y) <= 2.0**53)
+            assert not whole
+        if finite:
+            classes, codes = _encode_labels(y, yi)
+            expected_classes, expected_codes = np.unique(y, return_inverse=True)
+            assert_array_equal(classes, expected_classes)
+            assert_array_equal(codes, expected_codes.reshape(-1))
+
+    check()
+
+
+def test_continuous_labels_still_rejected():
+    # The shortcut must not let a regression target through.
+    X = np.random.default_rng(0).standard_normal((20, 3))
+    for y in (np.linspace(0, 1, 20), np.linspace(0, 1, 20).astype(np.float32)):
+        with pytest.raises(ValueError, match="Unknown label type"):
+            LogisticRegression().fit(X, y)
+
+
 class _SpyLoss:
     """Records the X that the estimators hand to LinearModelLoss."""
 
