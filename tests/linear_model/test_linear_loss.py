@@ -327,14 +327,18 @@ def test_simd_levels(layout):
     np.testing.assert_allclose(out[0][1], out[best][1], rtol=1e-11, atol=1e-14)
 
 
+@pytest.mark.parametrize("d", [1, 3, 7, 8, 12, 15, 37])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_c_rows_independent_of_grouping(dtype):
+def test_c_rows_independent_of_grouping(dtype, d):
     # A row-major row gives the same raw prediction whether the kernel handles
     # it in a group of 4 rows or alone (tile tails): compare prefixes.
-    # (float32 X: phase 1 takes 4 rows at a time, float64 one row at a time.)
+    # (float32 X: phase 1 takes 4 rows at a time, float64 one row at a time;
+    # with d < 8, and d < 16 except for float32 with one output, 4 rows
+    # across the lanes, one column at a time.)
     rng = np.random.default_rng(8)
-    X = rng.standard_normal((23, 37)).astype(dtype)
-    coef = rng.standard_normal(38)
+    X = rng.standard_normal((23, d)).astype(dtype)
+    X[3, 0] = -0.0  # a -0 product: fma(x, w, +0) is +0 in every path
+    coef = rng.standard_normal(d + 1)
     lml = LinearModelLoss(fastloss.HalfSquaredError())
     for level in sorted({0, lk.set_simd_level(-1)}):
         try:
@@ -342,20 +346,22 @@ def test_c_rows_independent_of_grouping(dtype):
             _, _, raw_all = lml.weight_intercept_raw(coef, X)
             for m in (1, 2, 3, 5, 22):
                 _, _, raw_m = lml.weight_intercept_raw(coef, X[:m])
-                np.testing.assert_array_equal(raw_m, raw_all[:m])
+                np.testing.assert_array_equal(raw_m.view(np.int64), raw_all[:m].view(np.int64))
         finally:
             lk.set_simd_level(-1)
 
 
+@pytest.mark.parametrize("d", [2, 7, 12, 29])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_classes_independent_of_grouping(dtype):
+def test_classes_independent_of_grouping(dtype, d):
     # Row-major X: the classes of a row are computed in groups (4 with AVX2,
-    # 2 in the baseline build) and the rest one by one; class k's raw
-    # prediction has the same bits as a 1-class computation with its weights.
+    # 2 in the baseline build) and the rest one by one (with few features,
+    # all classes of 4 rows across the lanes); class k's raw prediction has
+    # the same bits as a 1-class computation with its weights.
     rng = np.random.default_rng(10)
-    X = rng.standard_normal((37, 29)).astype(dtype)
+    X = rng.standard_normal((37, d)).astype(dtype)
     K = 7
-    coef = rng.standard_normal((K, 30))
+    coef = rng.standard_normal((K, d + 1))
     mn = LinearModelLoss(fastloss.HalfMultinomialLoss(n_classes=K))
     one = LinearModelLoss(fastloss.HalfSquaredError())
     for level in sorted({0, lk.set_simd_level(-1)}):
