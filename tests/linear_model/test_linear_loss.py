@@ -380,7 +380,7 @@ def test_classes_independent_of_grouping(dtype, d):
     "K, d",
     [
         (4, 13), (10, 50), (9, 101), (5, 3), (8, 16), (6, 20), (7, 1),
-        (3, 50), (2, 49), (2, 100), (3, 52), (3, 53), (2, 20),
+        (3, 50), (2, 49), (2, 100), (3, 52), (3, 53), (2, 20), (2, 47), (3, 45), (2, 95),
     ],
 )
 def test_multinomial_gradient_blocking(K, d, dtype):
@@ -391,8 +391,9 @@ def test_multinomial_gradient_blocking(K, d, dtype):
     # The K % 4 classes past the groups (K = 9, 10, 5, 6, 7, 3, 2) one at a
     # time: 48-column register blocks, then the remaining d % 48 columns as a
     # 13th masked vector of the last block when there are 1 to 4 of them
-    # (d = 49, 50, 52, 100), else through memory (d = 53, 101, and d = 20, 13,
-    # 3, 1 with no block; the same code serves the 1-output losses, K = 1).
+    # (d = 49, 50, 52, 100), else as 1 to 12 register vectors of their own,
+    # the last masked (d = 53, 101, 95, and d = 47, 45, 20, 13, 3, 1 with no
+    # block; the same code serves the 1-output losses, K = 1).
     # Against NumPy:
     # grad_k = X.T @ (p_k - [y == k]) / n, computed in float64 on the same
     # (exactly converted) X.  Tolerance: both are sums of n products in
