@@ -280,13 +280,15 @@ def test_gradient_and_hessp_finite_differences(name, params, fit_intercept):
 # ---------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("d", [5, 13])
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize(
     "name, params", [("HalfPoissonLoss", {}), ("HalfMultinomialLoss", {"n_classes": 4})]
 )
-def test_bitwise_equal_across_n_threads(name, params, layout):
-    # 30000 rows: 14 chunks of 2048 rows (1-D) and hundreds of tiles.
-    X, y, coef = make_problem(name, params, n=30_000, d=13, seed=5)
+def test_bitwise_equal_across_n_threads(name, params, layout, d):
+    # 30000 rows: 14 chunks of 2048 rows (1-D) and hundreds of tiles.  (d = 5:
+    # the few-feature paths, with two accumulator chains in phase 3.)
+    X, y, coef = make_problem(name, params, n=30_000, d=d, seed=5)
     Xo = as_layout(X, layout)
     sw = np.random.default_rng(6).uniform(0.5, 2.0, X.shape[0])
     lml = LinearModelLoss(fastloss_loss(name, params))
