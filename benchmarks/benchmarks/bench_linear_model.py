@@ -1,9 +1,9 @@
 """asv benchmarks of ``fastloss.linear_model.LinearModelLoss``.
 
 ``time_loss_gradient``: one evaluation of the objective and its gradient (the
-call a solver makes per iteration) on n = 200,000 x 50 features, fastloss's
-fused one-pass kernel next to scikit-learn's ``LinearModelLoss`` (X @ w, then
-X.T @ g).  ``track_ratio_to_floor``: fastloss's time divided by the time of one
+call a solver makes per iteration) on n = 200,000 x 50 features (and 2, 5 or
+10 in ``LinearLossFewFeatures``), fastloss's fused one-pass kernel next to
+scikit-learn's ``LinearModelLoss`` (X @ w, then X.T @ g).  ``track_ratio_to_floor``: fastloss's time divided by the time of one
 streaming read of X (the least any pass over X can cost), measured in the same
 rounds.  fastloss runs with ``n_threads=1``.
 """
@@ -27,11 +27,11 @@ LOSSES = ("poisson", "binomial", "multinomial")
 LAYOUTS = ("C", "F", "float32", "csr")
 
 
-def _make(loss, layout):
+def _make(loss, layout, d=N_FEATURES):
     if fastloss is None:
         raise NotImplementedError("fastloss.linear_model is not importable")
     rng = np.random.default_rng(SEED)
-    n, d = N_SAMPLES, N_FEATURES
+    n = N_SAMPLES
     X = rng.standard_normal((n, d))
     w = rng.standard_normal(d) / (2.0 * np.sqrt(d))
     raw = X @ w
@@ -95,6 +95,27 @@ class LinearLossGradient:
                 self.coef = self.coef.astype(np.float32)
 
     def time_loss_gradient(self, loss, layout, library):
+        self.lml.loss_gradient(self.coef, self.X, self.y, n_threads=1)
+
+
+class LinearLossFewFeatures:
+    """``loss_gradient`` with few features (d = 2, 5, 10; row-major float64
+    X): per-row costs, not the read of X, dominate here."""
+
+    params = (("poisson", "multinomial"), (2, 5, 10), ("fastloss", "sklearn"))
+    param_names = ("loss", "n_features", "library")
+    timeout = 180
+    version = "1"
+
+    def setup(self, loss, n_features, library):
+        base, self.X, self.y, self.coef = _make(loss, "C", d=n_features)
+        self.lml = (
+            LinearModelLoss(base, fit_intercept=True)
+            if library == "fastloss"
+            else _sklearn_lml(loss)
+        )
+
+    def time_loss_gradient(self, loss, n_features, library):
         self.lml.loss_gradient(self.coef, self.X, self.y, n_threads=1)
 
 
