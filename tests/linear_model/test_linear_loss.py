@@ -638,3 +638,47 @@ def test_work_buffer_allocation_failure_raises(sparse):
         else:
             lk.dense_pass(X, y, None, W, b, None, None, partials, kid, mode, 0.0, 0.0,
                           tile, tile, 2)
+
+
+# ---------------------------------------------------------------------------
+# y outside the loss's domain
+# ---------------------------------------------------------------------------
+
+# One value outside each loss's domain (scikit-learn's interval_y_true; class
+# labels for the multinomial loss), and the losses whose domain is all reals.
+BAD_Y = {
+    "HalfPoissonLoss": -1.0,
+    "HalfGammaLoss": 0.0,
+    "HalfTweedieLoss-power=1.5": -0.5,
+    "HalfTweedieLoss-power=3.0": 0.0,
+    "HalfTweedieLossIdentity-power=1.5": -0.5,
+    "HalfBinomialLoss": 1.5,
+    "HalfMultinomialLoss-n_classes=3": 3.0,
+}
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("name, params", LOSS_CASES, ids=LOSS_IDS)
+def test_y_outside_domain_raises(name, params, layout):
+    # The domain of y is counted inside the passes (per chunk for the 1-output
+    # losses, per row block for the multinomial one).  One bad value at the
+    # first row, the last row, or inside a later chunk must raise, at 1 and
+    # 2 threads, in every mode that reads y; a clean y must not.  (30000 rows:
+    # several chunks.)
+    key = name + "".join(f"-{k}={v}" for k, v in params.items())
+    X, y, coef = make_problem(name, params, n=30_000, d=5, seed=13)
+    Xo = as_layout(X, layout)
+    lml = LinearModelLoss(fastloss_loss(name, params))
+    lml.loss_gradient(coef, Xo, y, n_threads=2)  # clean: no error
+    if key not in BAD_Y:
+        return  # every real y is allowed
+    for pos in (0, 12_345, y.shape[0] - 1):
+        yb = y.copy()
+        yb[pos] = BAD_Y[key]
+        for nt in (1, 2):
+            with pytest.raises(ValueError):
+                lml.loss(coef, Xo, yb, n_threads=nt)
+            with pytest.raises(ValueError):
+                lml.loss_gradient(coef, Xo, yb, n_threads=nt)
+            with pytest.raises(ValueError):
+                lml.gradient_hessian_product(coef, Xo, yb, n_threads=nt)
