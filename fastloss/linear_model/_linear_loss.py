@@ -128,6 +128,59 @@ class _Data:
         self.layout = "C" if row_major else "F"
 
 
+# Hessian matrices (gradient_hessian): dense X is taken in row blocks of about
+# this many bytes of float64, so that no n x d float64 temporary (a float64
+# copy of float32 X, or diag(h) X) is made; CSR X goes to a compiled kernel in
+# chunks whose partial Hessians take at most _SANDWICH_CSR_BUDGET doubles.
+_SANDWICH_BLOCK_BYTES = 1 << 22
+_SANDWICH_CSR_CHUNKS = 16
+_SANDWICH_CSR_BUDGET = 1 << 24
+
+
+def _block_rows(n, d):
+    return max(1, min(n, _SANDWICH_BLOCK_BYTES // (8 * max(d, 1))))
+
+
+def _dense_sandwich_sqrt(X, hp):
+    """``(X.T @ diag(hp) @ X, X.T @ hp)`` in float64 for hp >= 0, as
+    Y.T @ Y and Y.T @ sqrt(hp) with Y = sqrt(hp) X (a symmetric rank-k update,
+    half the flops of a general product), one row block of Y at a time; the
+    blocks are added in order."""
+    n, d = X.shape
+    rows = _block_rows(n, d)
+    H = np.zeros((d, d))
+    xh = np.zeros(d)
+    buf = np.empty((rows, d))
+    for s in range(0, n, rows):
+        e = min(n, s + rows)
+        sq = np.sqrt(hp[s:e])
+        Y = buf[: e - s]
+        np.multiply(X[s:e], sq[:, None], out=Y)
+        H += Y.T @ Y
+        xh += Y.T @ sq
+    return H, xh
+
+
+def _csr_sandwich(data, v, n_threads):
+    """``(X.T @ diag(v) @ X, X.T @ v)`` in float64 for CSR X (a _Data), by
+    the compiled kernel: chunk partials (chunks fixed by the shape) added in
+    order, the upper triangle mirrored; the same bits for any n_threads."""
+    n, d = data.n, data.d
+    n_chunks = max(1, min(_SANDWICH_CSR_CHUNKS, _SANDWICH_CSR_BUDGET // max(d * d + d, 1)))
+    chunk = max(1, -(-n // n_chunks))
+    partials = np.zeros((-(-n // chunk) if n else 0, d * d + d))
+    nt = _resolve_n_threads(n_threads, data.indptr[-1] * 8, min_work=_AUTO_THREADS_MIN_WORK)
+    _lk.csr_sandwich(
+        data.data, data.indices, data.indptr, d, np.ascontiguousarray(v, dtype=np.float64),
+        partials, chunk, nt,
+    )
+    total = np.add.reduce(partials, axis=0) if n else np.zeros(d * d + d)
+    H = total[: d * d].reshape(d, d)
+    iu = np.triu_indices(d, 1)
+    H[(iu[1], iu[0])] = H[iu]
+    return H, total[d * d :].copy()
+
+
 def _vector(name, a, n):
     if a is None:
         return None
@@ -432,7 +485,11 @@ class LinearModelLoss:
         hessians are <= 0, hessian_warning is True and the hessian is left
         unfilled; the absolute values of the pointwise hessians are used.
         The gradient and the pointwise hessians come from one fused pass over
-        X; the Hessian matrix itself is a BLAS product, O(n * n_dof^2).
+        X.  The Hessian matrix itself, O(n * n_dof^2) (times K (K + 1) / 2 for
+        multinomial), is a BLAS product over row blocks of dense X (no n-row
+        float64 temporary: float32 X is converted a block at a time), or a
+        compiled kernel over the rows of CSR X (each row's pairs of nonzeros;
+        the same bits for any n_threads).  Accumulated in float64.
         """
         data, coef, y, sw, sw_sum = self._prepare(coef, X, y, sample_weight)
         K = self._K
@@ -475,19 +532,6 @@ class LinearModelLoss:
 
         Xs = data.X
         sparse = data.sparse
-        Xd = None  # float64 dense X, converted once if needed (multinomial)
-
-        def sandwich(v):
-            # X.T @ diag(v) @ X as a dense (d, d) float64 array.
-            nonlocal Xd
-            if sparse:
-                return np.asarray((Xs.T @ Xs.multiply(v[:, None]).tocsr()).toarray())
-            if Xd is None:
-                Xd = np.asarray(Xs, dtype=np.float64)
-            return Xd.T @ (v[:, None] * Xd)
-
-        def xt(v):
-            return np.asarray(Xs.T @ v, dtype=np.float64).ravel()
 
         if not self.base_loss.is_multiclass:
             hp = h / sw_sum  # h = hess * sw
@@ -496,16 +540,9 @@ class LinearModelLoss:
             if warn:
                 return grad, hess, True
             if sparse:
-                hess[:d, :d] = sandwich(hp)
-                Xh = xt(hp) if self.fit_intercept else None
+                hess[:d, :d], Xh = _csr_sandwich(data, hp, n_threads)
             else:
-                # Y = sqrt(h) X, X.T diag(h) X = Y.T Y: NumPy computes it with a
-                # symmetric rank-k update (half the flops of a general product),
-                # and X.T h = Y.T sqrt(h) needs no float64 copy of float32 X.
-                sq = np.sqrt(hp)
-                Y = np.multiply(Xs, sq[:, None], dtype=np.float64)
-                hess[:d, :d] = Y.T @ Y
-                Xh = Y.T @ sq if self.fit_intercept else None
+                hess[:d, :d], Xh = _dense_sandwich_sqrt(Xs, hp)
             if l2_reg_strength > 0:
                 idx = np.arange(d)
                 hess[idx, idx] += l2_reg_strength
@@ -517,26 +554,60 @@ class LinearModelLoss:
 
         proba = h.reshape(n, K)
         swn = (np.ones(n) if sw is None else sw) / sw_sum
+        pairs = [(k, m) for k in range(K) for m in range(k, K)]
+
+        def weights_of(k, m, s, e):
+            # the pair's diagonal weights X.T diag(v) X, rows s:e
+            pk = proba[s:e, k]
+            if m == k:
+                return pk * (1.0 - pk) * swn[s:e]
+            return -pk * proba[s:e, m] * swn[s:e]
+
+        blocks = np.zeros((len(pairs), d, d))
+        Xvs = np.zeros((len(pairs), d))
+        vsums = np.zeros(len(pairs))
+        if sparse:
+            for q, (k, m) in enumerate(pairs):
+                v = weights_of(k, m, 0, n)
+                blocks[q], Xvs[q] = _csr_sandwich(data, v, n_threads)
+                vsums[q] = v.sum()
+        else:
+            # Row blocks outer, class pairs inner: each block of X is converted
+            # to float64 once for all K (K + 1) / 2 pairs.
+            rows = _block_rows(n, d)
+            Xb = np.empty((rows, d))
+            Wb = np.empty((rows, d))
+            for s in range(0, n, rows):
+                e = min(n, s + rows)
+                xb = Xb[: e - s]
+                xb[...] = Xs[s:e]
+                wb = Wb[: e - s]
+                for q, (k, m) in enumerate(pairs):
+                    v = weights_of(k, m, s, e)
+                    np.multiply(xb, v[:, None], out=wb)
+                    blocks[q] += xb.T @ wb
+                    Xvs[q] += xb.T @ v
+                    vsums[q] += v.sum()
         # Index of (class k, feature j) in the F-raveled coef: j * K + k;
         # intercept of class k: d * K + k.
-        for k in range(K):
-            for m in range(k, K):
-                if m == k:
-                    v = proba[:, k] * (1.0 - proba[:, k]) * swn
-                else:
-                    v = -proba[:, k] * proba[:, m] * swn
-                block = sandwich(v)
-                if l2_reg_strength > 0 and m == k:
+        iu = np.triu_indices(d, 1)
+        for q, (k, m) in enumerate(pairs):
+            block = blocks[q]
+            if m == k:
+                # exactly symmetric (the general product rounds (x_j v) x_l
+                # and (x_l v) x_j apart): the upper triangle mirrored
+                block[(iu[1], iu[0])] = block[iu]
+                if l2_reg_strength > 0:
                     block[np.arange(d), np.arange(d)] += l2_reg_strength
-                hess[k : K * d : K, m : K * d : K] = block
-                hess[m : K * d : K, k : K * d : K] = block.T
-                if self.fit_intercept:
-                    Xv = xt(v)
-                    hess[k : K * d : K, K * d + m] = Xv
-                    hess[m : K * d : K, K * d + k] = Xv
-                    hess[K * d + k, m : K * d : K] = Xv
-                    hess[K * d + m, k : K * d : K] = Xv
-                    hess[K * d + k, K * d + m] = hess[K * d + m, K * d + k] = v.sum()
+            hess[k : K * d : K, m : K * d : K] = block
+            hess[m : K * d : K, k : K * d : K] = block.T
+            if self.fit_intercept:
+                Xv = Xvs[q]
+                hess[k : K * d : K, K * d + m] = Xv
+                hess[m : K * d : K, K * d + k] = Xv
+                hess[K * d + k, m : K * d : K] = Xv
+                hess[K * d + m, k : K * d : K] = Xv
+                hess[K * d + k, K * d + m] = hess[K * d + m, K * d + k] = vsums[q]
         return grad, hess, False
 
     def gradient_hessian_product(

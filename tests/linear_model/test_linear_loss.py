@@ -682,3 +682,102 @@ def test_y_outside_domain_raises(name, params, layout):
                 lml.loss_gradient(coef, Xo, yb, n_threads=nt)
             with pytest.raises(ValueError):
                 lml.gradient_hessian_product(coef, Xo, yb, n_threads=nt)
+
+
+# ---------------------------------------------------------------------------
+# Hessian matrices: row blocks (dense) and chunked compiled kernel (CSR)
+# ---------------------------------------------------------------------------
+
+
+def _hessian_reference(lml, coef, X, y, sw):
+    # The same matrix from NumPy in float64 on the exactly converted X, with
+    # the pointwise hessians / probabilities the kernel computed.
+    from fastloss.linear_model._linear_loss import _Data
+
+    Xd = X.toarray() if hasattr(X, "toarray") else np.asarray(X)
+    Xd = Xd.astype(np.float64)
+    n, d = Xd.shape
+    K = lml._K
+    h = np.empty(n * K)  # pointwise hessians (K = 1) or probabilities
+    ones = np.ones(n) if sw is None else sw
+    lml._run(_Data(X), lml._check_coef(coef, d), y, sw, "GH", 1, h=h)
+    Xi = np.column_stack([Xd, np.ones(n)])
+    if K == 1:
+        hp = np.abs(h / ones.sum())
+        return Xi.T @ (hp[:, None] * Xi)
+    p = h.reshape(n, K)
+    w = ones / ones.sum()
+    H = np.empty(((d + 1) * K, (d + 1) * K))
+    for k in range(K):
+        for m in range(K):
+            v = (p[:, k] * ((k == m) - p[:, m])) * w
+            B = Xi.T @ (v[:, None] * Xi)
+            H[k:d * K:K, m:d * K:K] = B[:d, :d]
+            H[k:d * K:K, d * K + m] = B[:d, d]
+            H[d * K + k, m:d * K:K] = B[d, :d]
+            H[d * K + k, d * K + m] = B[d, d]
+    return H
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize(
+    "name, params", [("HalfPoissonLoss", {}), ("HalfMultinomialLoss", {"n_classes": 3})]
+)
+def test_gradient_hessian_blocks_and_chunks(name, params, layout, monkeypatch):
+    # Tiny row blocks (dense: 7 rows) and many CSR chunks, against a NumPy
+    # product over all rows at once.  Tolerance: float64 sums of n = 3001
+    # products in different orders, relative to the sum of their magnitudes
+    # (at most ~n * eps ~ 7e-13 of it); a lost, doubled or misplaced block,
+    # chunk or class pair is off by O(1 / number of blocks).
+    from fastloss.linear_model import _linear_loss as ll
+
+    d = 6
+    monkeypatch.setattr(ll, "_SANDWICH_BLOCK_BYTES", 8 * d * 7)
+    monkeypatch.setattr(ll, "_SANDWICH_CSR_CHUNKS", 13)
+    X, y, coef = make_problem(name, params, n=3001, d=d, seed=21)
+    sw = np.random.default_rng(22).uniform(0.5, 2.0, X.shape[0])
+    Xo = as_layout(X, layout)
+    lml = LinearModelLoss(fastloss_loss(name, params))
+    c = coef.ravel(order="F") if coef.ndim == 2 else coef
+    _, H, warn = lml.gradient_hessian(c, Xo, y, sw)
+    assert not warn
+    ref = _hessian_reference(lml, c, Xo, y, sw)
+    np.testing.assert_allclose(H, ref, rtol=1e-11, atol=1e-14)
+    np.testing.assert_array_equal(H, H.T)  # exactly symmetric
+    # the same bits for every n_threads
+    for nt in (2, 3):
+        _, H2, _ = lml.gradient_hessian(c, Xo, y, sw, n_threads=nt)
+        np.testing.assert_array_equal(H2, H)
+
+
+def test_csr_sandwich_unsorted_and_duplicate_indices():
+    # The kernel takes the pairs of nonzeros with column(p) <= column(q), so it
+    # needs neither sorted indices nor unique ones (duplicates add, as in
+    # scipy's toarray()).  Both index dtypes, float32 and float64 data.
+    sp = pytest.importorskip("scipy.sparse")
+    from fastloss.linear_model import _linear_loss as ll
+
+    rng = np.random.default_rng(23)
+    n, d = 500, 9
+    lens = rng.integers(0, 12, n)
+    indptr = np.concatenate([[0], np.cumsum(lens)])
+    indices = rng.integers(0, d, indptr[-1])  # unsorted, with repeats
+    v = rng.uniform(0.1, 2.0, n)
+    for dt in (np.float64, np.float32):
+        for it in (np.int32, np.int64):
+            data = rng.standard_normal(indptr[-1]).astype(dt)
+            X = sp.csr_matrix((data, indices, indptr), shape=(n, d))
+            X.indices = X.indices.astype(it)  # (scipy may have narrowed them)
+            X.indptr = X.indptr.astype(it)
+            assert not X.has_canonical_format
+            D = ll._Data(X)
+            assert D.indices.dtype == it
+            H, xv = ll._csr_sandwich(D, v, 2)
+            # reference: duplicates added in float64 (toarray() of float32
+            # data adds them in float32)
+            Xd = sp.csr_matrix(
+                (data.astype(np.float64), indices, indptr), shape=(n, d)
+            ).toarray()
+            np.testing.assert_allclose(H, Xd.T @ (v[:, None] * Xd), rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(xv, Xd.T @ v, rtol=1e-12, atol=1e-12)
+            np.testing.assert_array_equal(H, H.T)
