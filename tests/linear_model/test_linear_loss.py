@@ -724,8 +724,8 @@ def _hessian_reference(lml, coef, X, y, sw):
     "name, params", [("HalfPoissonLoss", {}), ("HalfMultinomialLoss", {"n_classes": 3})]
 )
 def test_gradient_hessian_blocks_and_chunks(name, params, layout, monkeypatch):
-    # Tiny row blocks (dense: 7 rows) and many CSR chunks, against a NumPy
-    # product over all rows at once.  Tolerance: float64 sums of n = 3001
+    # Tiny row blocks (dense: 7 rows, multinomial 5) and many CSR chunks,
+    # against a NumPy product over all rows at once.  Tolerance: float64 sums of n = 3001
     # products in different orders, relative to the sum of their magnitudes
     # (at most ~n * eps ~ 7e-13 of it); a lost, doubled or misplaced block,
     # chunk or class pair is off by O(1 / number of blocks).
@@ -733,6 +733,7 @@ def test_gradient_hessian_blocks_and_chunks(name, params, layout, monkeypatch):
 
     d = 6
     monkeypatch.setattr(ll, "_SANDWICH_BLOCK_BYTES", 8 * d * 7)
+    monkeypatch.setattr(ll, "_SANDWICH_MN_BLOCK_BYTES", 8 * d * 5)
     monkeypatch.setattr(ll, "_SANDWICH_CSR_CHUNKS", 13)
     X, y, coef = make_problem(name, params, n=3001, d=d, seed=21)
     sw = np.random.default_rng(22).uniform(0.5, 2.0, X.shape[0])
