@@ -142,6 +142,13 @@ _SANDWICH_CSR_CHUNKS = 16
 _SANDWICH_CSR_BUDGET = 1 << 24
 
 
+def _mirror_upper(H):
+    """Copy H's strict upper triangle onto its lower one (in place): an
+    exactly symmetric matrix from one computed triangle."""
+    iu = np.triu_indices(H.shape[0], 1)
+    H[(iu[1], iu[0])] = H[iu]
+
+
 def _block_rows(n, d, nbytes):
     return max(1, min(n, nbytes // (8 * max(d, 1))))
 
@@ -181,8 +188,7 @@ def _csr_sandwich(data, v, n_threads):
     )
     total = np.add.reduce(partials, axis=0) if n else np.zeros(d * d + d)
     H = total[: d * d].reshape(d, d)
-    iu = np.triu_indices(d, 1)
-    H[(iu[1], iu[0])] = H[iu]
+    _mirror_upper(H)
     return H, total[d * d :].copy()
 
 
@@ -595,13 +601,12 @@ class LinearModelLoss:
                     vsums[q] += v.sum()
         # Index of (class k, feature j) in the F-raveled coef: j * K + k;
         # intercept of class k: d * K + k.
-        iu = np.triu_indices(d, 1)
         for q, (k, m) in enumerate(pairs):
             block = blocks[q]
             if m == k:
                 # exactly symmetric (the general product rounds (x_j v) x_l
-                # and (x_l v) x_j apart): the upper triangle mirrored
-                block[(iu[1], iu[0])] = block[iu]
+                # and (x_l v) x_j apart)
+                _mirror_upper(block)
                 if l2_reg_strength > 0:
                     block[np.arange(d), np.arange(d)] += l2_reg_strength
             hess[k : K * d : K, m : K * d : K] = block
